@@ -1,0 +1,2 @@
+export * from './config/config.js';
+export * from './log/logger.js';
