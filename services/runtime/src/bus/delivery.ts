@@ -1,0 +1,97 @@
+import type { Logger } from '../log/logger.js';
+import type { DeliveredMessage, MessageHandler, OutgoingMessage } from './port.js';
+import { inConsumerSpan } from './trace-context.js';
+
+/**
+ * What happens to one message once a consumer holds it, identical for both adapters: run the
+ * handler inside a consumer span; on failure retry with exponential backoff; after the last attempt
+ * publish it to the group's dead-letter topic with the reason and its origin in headers. Only when
+ * the dead-letter publish itself fails does this throw, and the adapter then does not commit, so
+ * the message is delivered again rather than lost.
+ */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-dead-letter-reason',
+  sourceTopic: 'x-dead-letter-source-topic',
+  sourcePartition: 'x-dead-letter-source-partition',
+  sourceOffset: 'x-dead-letter-source-offset',
+  group: 'x-dead-letter-group',
+  attempts: 'x-dead-letter-attempts',
+  failedAt: 'x-dead-letter-failed-at',
+} as const;
+
+/** One dead-letter topic per consumer group: whoever failed owns the repair. */
+export function deadLetterTopicFor(group: string): string {
+  return `dlq.${group}.v1`;
+}
+
+export interface DeliveryPolicy {
+  group: string;
+  maxAttempts: number;
+  retryBackoffMs: number;
+  logger: Logger;
+  publishDeadLetter: (topic: string, message: OutgoingMessage) => Promise<void>;
+  /** Called between attempts so a slow retry loop does not cost the member its group membership. */
+  keepAlive?: () => Promise<void>;
+  /** True once the subscription is stopping: retries end early and the message is not committed. */
+  isStopping?: () => boolean;
+}
+
+export type DeliveryOutcome = 'handled' | 'dead-lettered' | 'abandoned';
+
+export async function deliver(
+  message: DeliveredMessage,
+  handler: MessageHandler,
+  policy: DeliveryPolicy,
+): Promise<DeliveryOutcome> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    try {
+      await inConsumerSpan(message, policy.group, () => handler(message));
+      return 'handled';
+    } catch (error) {
+      lastError = error;
+      policy.logger.warn(
+        { err: error, topic: message.topic, partition: message.partition, offset: message.offset, attempt },
+        'event handler failed',
+      );
+      if (attempt < policy.maxAttempts) {
+        // Stopping mid-retry: leave the message uncommitted so the next owner tries it again.
+        if (policy.isStopping?.()) return 'abandoned';
+        await sleep(policy.retryBackoffMs * 2 ** (attempt - 1));
+        await policy.keepAlive?.();
+      }
+    }
+  }
+  await policy.publishDeadLetter(deadLetterTopicFor(policy.group), {
+    key: message.key,
+    value: message.value,
+    timestamp: message.timestamp,
+    headers: {
+      ...message.headers,
+      [DEAD_LETTER_HEADERS.reason]: describeError(lastError),
+      [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
+      [DEAD_LETTER_HEADERS.sourcePartition]: String(message.partition),
+      [DEAD_LETTER_HEADERS.sourceOffset]: String(message.offset),
+      [DEAD_LETTER_HEADERS.group]: policy.group,
+      [DEAD_LETTER_HEADERS.attempts]: String(policy.maxAttempts),
+      [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+    },
+  });
+  policy.logger.error(
+    { topic: message.topic, partition: message.partition, offset: message.offset, group: policy.group },
+    'event dead-lettered',
+  );
+  return 'dead-lettered';
+}
+
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // Headers are not a place for stack traces or megabytes of payload.
+  return text.length > 1000 ? `${text.slice(0, 997)}...` : text;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export const DELIVERY_DEFAULTS = { maxAttempts: 3, retryBackoffMs: 100, concurrency: 1 } as const;
