@@ -34,6 +34,8 @@ export interface DeliveryPolicy {
   keepAlive?: () => Promise<void>;
   /** True once the subscription is stopping: retries end early and the message is not committed. */
   isStopping?: () => boolean;
+  /** A client instrumentation already opened the consumer span; do not open a second one. */
+  spanAlreadyOpen?: boolean;
 }
 
 export type DeliveryOutcome = 'handled' | 'dead-lettered' | 'abandoned';
@@ -46,7 +48,8 @@ export async function deliver(
   let lastError: unknown;
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
     try {
-      await inConsumerSpan(message, policy.group, () => handler(message));
+      if (policy.spanAlreadyOpen) await handler(message);
+      else await inConsumerSpan(message, policy.group, () => handler(message));
       return 'handled';
     } catch (error) {
       lastError = error;

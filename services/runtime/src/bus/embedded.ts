@@ -11,6 +11,7 @@ import type {
   TopicInfo,
   TopicSpec,
 } from './port.js';
+import { Semaphore } from './semaphore.js';
 import { withTraceContext } from './trace-context.js';
 
 /**
@@ -325,24 +326,5 @@ class EmbeddedBus implements EventBus {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('event bus is closed');
-  }
-}
-
-class Semaphore {
-  private available: number;
-  private readonly queue: Array<() => void> = [];
-  constructor(size: number) {
-    this.available = Math.max(1, size);
-  }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.available > 0) this.available--;
-    else await new Promise<void>((resolve) => this.queue.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.available++;
-    }
   }
 }

@@ -1,0 +1,5 @@
+export { DEAD_LETTER_HEADERS, deadLetterTopicFor } from './delivery.js';
+export { createEmbeddedBus, type EmbeddedBusOptions } from './embedded.js';
+export { createKafkaBus, type KafkaBusOptions } from './kafka.js';
+export { partitionFor } from './partitioner.js';
+export type * from './port.js';

@@ -1,0 +1,249 @@
+import {
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+import { trace } from '@opentelemetry/api';
+import type { Logger } from '../log/logger.js';
+import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver } from './delivery.js';
+import type {
+  DeliveredMessage,
+  EventBus,
+  OffsetReset,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicInfo,
+  TopicSpec,
+} from './port.js';
+import { Semaphore } from './semaphore.js';
+import { withTraceContext } from './trace-context.js';
+
+/**
+ * The EventBus on a real Kafka cluster. This is the only module that imports kafkajs (unmaintained
+ * upstream), so replacing the client touches this file alone.
+ */
+export interface KafkaBusOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  /** Replication of topics this bus creates; absent uses the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Partitions of dead-letter topics (default 1: they are read by people, rarely by machines). */
+  deadLetterPartitions?: number;
+  /** Sends in flight at once; further publishes wait, so a burst cannot exhaust memory. */
+  maxPendingSends?: number;
+  /** Group membership timing; short values suit tests, the defaults suit production. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How long subscribe() waits for the member to join its group before failing. */
+  joinTimeoutMs?: number;
+}
+
+export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
+  const bus = new KafkaBus(options);
+  await bus.connect();
+  return bus;
+}
+
+class KafkaBus implements EventBus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly sendSlots: Semaphore;
+  private readonly knownTopics = new Set<string>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.INFO,
+      logCreator: () => (entry) => forwardLog(options.logger, entry),
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+    });
+    this.producer = this.kafka.producer({
+      // Idempotence makes the broker drop a retried batch it already has, so a retry never
+      // duplicates or reorders; it needs acks from all in-sync replicas and one request in flight.
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+    this.sendSlots = new Semaphore(options.maxPendingSends ?? 64);
+  }
+
+  async connect(): Promise<void> {
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const missing = specs.filter((spec) => !this.knownTopics.has(spec.name));
+    if (missing.length === 0) return;
+    const existing = new Set(await this.admin.listTopics());
+    const toCreate = missing.filter((spec) => !existing.has(spec.name));
+    if (toCreate.length > 0) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: toCreate.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions,
+          ...(this.options.replicationFactor ? { replicationFactor: this.options.replicationFactor } : {}),
+          configEntries: spec.retentionMs ? [{ name: 'retention.ms', value: String(spec.retentionMs) }] : [],
+        })),
+      });
+    }
+    for (const spec of missing) this.knownTopics.add(spec.name);
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.sendSlots.run(() =>
+      this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((message) => ({
+          key: message.key,
+          value: Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength),
+          headers: withTraceContext(message.headers),
+          timestamp: String(message.timestamp ?? Date.now()),
+        })),
+      }),
+    );
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const settings = { ...DELIVERY_DEFAULTS, ...options };
+    await this.ensureTopics([
+      { name: deadLetterTopicFor(options.group), partitions: this.options.deadLetterPartitions ?? 1 },
+    ]);
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: 250,
+      retry: { retries: 8 },
+    });
+    let stopping = false;
+    const joined = new Promise<void>((resolve) => {
+      const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      autoCommitThreshold: 100,
+      partitionsConsumedConcurrently: settings.concurrency,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        const delivered: DeliveredMessage = {
+          topic,
+          partition,
+          offset: Number(message.offset),
+          key: message.key?.toString() ?? '',
+          value: message.value ?? Buffer.alloc(0),
+          headers: decodeHeaders(message.headers),
+          timestamp: Number(message.timestamp),
+        };
+        const outcome = await deliver(delivered, options.handler, {
+          group: options.group,
+          maxAttempts: settings.maxAttempts,
+          retryBackoffMs: settings.retryBackoffMs,
+          logger: this.options.logger,
+          keepAlive: heartbeat,
+          spanAlreadyOpen: trace.getActiveSpan() !== undefined,
+          isStopping: () => stopping,
+          publishDeadLetter: (deadLetterTopic, deadLetter) => this.publish(deadLetterTopic, [deadLetter]),
+        });
+        // Throwing leaves the offset unresolved, so the member that takes over delivers it again.
+        if (outcome === 'abandoned') throw new Error('subscription stopping; message left for the next owner');
+      },
+    });
+    await withTimeout(joined, this.options.joinTimeoutMs ?? 60_000, `joining consumer group ${options.group}`);
+
+    const subscription: Subscription = {
+      stop: async () => {
+        if (stopping) return;
+        stopping = true;
+        this.subscriptions.delete(subscription);
+        // disconnect() lets the message in hand finish, commits resolved offsets and leaves the group.
+        await consumer.disconnect();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async resetOffsets(group: string, topic: string, to: OffsetReset): Promise<void> {
+    if (typeof to === 'string') {
+      await this.admin.resetOffsets({ groupId: group, topic, earliest: to === 'earliest' });
+      return;
+    }
+    await this.admin.setOffsets({
+      groupId: group,
+      topic,
+      partitions: to.map(({ partition, offset }) => ({ partition, offset: String(offset) })),
+    });
+  }
+
+  async describeTopics(names?: readonly string[]): Promise<TopicInfo[]> {
+    const wanted = names ?? (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
+    return Promise.all(
+      wanted.map(async (name) => {
+        const offsets = await this.admin.fetchTopicOffsets(name);
+        return {
+          name,
+          partitions: offsets
+            .map((entry) => ({ partition: entry.partition, low: Number(entry.low), high: Number(entry.high) }))
+            .sort((a, b) => a.partition - b.partition),
+        };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    decoded[name] = (Array.isArray(value) ? value.at(-1) : value)?.toString() ?? '';
+  }
+  return decoded;
+}
+
+/** kafkajs logs group joins at info; those are debug-level news for an operator. */
+function forwardLog(logger: Logger, { namespace, level, log }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+  const context = { kafka: namespace, ...fields };
+  if (level === logLevel.ERROR) logger.error(context, message);
+  else if (level === logLevel.WARN) logger.warn(context, message);
+  else logger.debug(context, message);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
