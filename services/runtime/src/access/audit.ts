@@ -51,7 +51,10 @@ export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(inner)]),
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        SECRET_KEY.test(key) ? REDACTED : redactSecrets(inner),
+      ]),
     );
   }
   return value;
@@ -94,7 +97,10 @@ export function createAuditLog({ db, logger }: { db: AuditDatabase; logger: Logg
         row.trace_id,
       ]);
       // The log line is a second copy: it survives even if the table is lost or lagging in replicas.
-      logger.info({ audit: row }, `audit: ${row.subject} (${row.role}) ${row.action} ${row.target}: ${row.outcome}`);
+      logger.info(
+        { audit: row },
+        `audit: ${row.subject} (${row.role}) ${row.action} ${row.target}: ${row.outcome}`,
+      );
     },
   };
 }

@@ -54,7 +54,10 @@ export function audited<Req, Res>(
       try {
         await options.audit.record(entry);
       } catch (auditError) {
-        options.logger?.error({ err: auditError, audit: redactSecrets(entry) }, `audit record for ${action} could not be written`);
+        options.logger?.error(
+          { err: auditError, audit: redactSecrets(entry) },
+          `audit record for ${action} could not be written`,
+        );
       }
     };
     let response: Res;

@@ -1,7 +1,7 @@
 import {
   type Metadata,
-  type ServerInterceptingCallInterface,
   ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
   type ServerInterceptor,
   status,
 } from '@grpc/grpc-js';
@@ -31,7 +31,8 @@ export function principalOf(call: { readonly metadata: Metadata }): Principal {
   const principal = principals.get(call.metadata);
   // Fail closed: reaching a handler without a principal means the server was built without access
   // control, and the handler must not act as if someone were authorised.
-  if (!principal) throw new UnauthenticatedError('no verified caller for this call (server has no access control)');
+  if (!principal)
+    throw new UnauthenticatedError('no verified caller for this call (server has no access control)');
   return principal;
 }
 
@@ -62,7 +63,12 @@ export function createAccessInterceptor(access: AccessControl, logger: Logger): 
               (error: unknown) => {
                 const rejection = rejectionOf(error, logger);
                 logger.warn(
-                  { method: method.path, peer: call.getPeer(), code: status[rejection.code], reason: rejection.details },
+                  {
+                    method: method.path,
+                    peer: call.getPeer(),
+                    code: status[rejection.code],
+                    reason: rejection.details,
+                  },
                   'gRPC call rejected by access control',
                 );
                 call.sendStatus({ ...rejection, metadata: null });
@@ -89,7 +95,8 @@ async function authorise(access: AccessControl, path: string, metadata: Metadata
 }
 
 function rejectionOf(error: unknown, logger: Logger): { code: status; details: string } {
-  if (error instanceof Denied) return { code: status.PERMISSION_DENIED, details: `permission denied: ${error.message}` };
+  if (error instanceof Denied)
+    return { code: status.PERMISSION_DENIED, details: `permission denied: ${error.message}` };
   if (error instanceof UnauthenticatedError) {
     return { code: status.UNAUTHENTICATED, details: `unauthenticated: ${error.message}` };
   }

@@ -44,12 +44,18 @@ export function requireRole(roles: readonly Role[], verifier: TokenVerifier): on
       request.log.warn({ reason: error.failure, url: request.url }, 'HTTP request rejected: unauthenticated');
       return reply
         .code(401)
-        .header('www-authenticate', challenge(error.failure === 'missing' ? undefined : 'invalid_token', error.message))
+        .header(
+          'www-authenticate',
+          challenge(error.failure === 'missing' ? undefined : 'invalid_token', error.message),
+        )
         .send({ error: 'unauthenticated', reason: error.failure, message: error.message });
     }
     if (!roles.includes(principal.role)) {
       const message = `role ${principal.role} may not ${request.method} ${request.routeOptions.url ?? request.url} (allowed: ${roles.join(', ') || 'nobody'})`;
-      request.log.warn({ subject: principal.subject, role: principal.role, url: request.url }, 'HTTP request rejected: forbidden');
+      request.log.warn(
+        { subject: principal.subject, role: principal.role, url: request.url },
+        'HTTP request rejected: forbidden',
+      );
       return reply
         .code(403)
         .header('www-authenticate', challenge('insufficient_scope', message))

@@ -10,7 +10,11 @@ export type AccessPolicy = Readonly<Record<string, readonly Role[]>>;
 
 export type AccessDecision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: 'not-in-policy' | 'role-not-allowed'; readonly message: string };
+  | {
+      readonly allowed: false;
+      readonly reason: 'not-in-policy' | 'role-not-allowed';
+      readonly message: string;
+    };
 
 /** Identity function that type-checks a policy literal against the known roles. */
 export function definePolicy<const P extends AccessPolicy>(policy: P): P {
@@ -34,7 +38,11 @@ export function decide(policy: AccessPolicy, method: string, principal: Principa
   const name = methodNameOf(method);
   const roles = allowedRoles(policy, method);
   if (roles === undefined) {
-    return { allowed: false, reason: 'not-in-policy', message: `${name} is not in the access policy (denied by default)` };
+    return {
+      allowed: false,
+      reason: 'not-in-policy',
+      message: `${name} is not in the access policy (denied by default)`,
+    };
   }
   if (!roles.includes(principal.role)) {
     const allowed = roles.length > 0 ? roles.join(', ') : 'nobody';

@@ -61,7 +61,11 @@ export interface TokenRequest {
 }
 
 /** Mints a token for the CLI, dev setups and tests. `now` lets tests mint already-expired tokens. */
-export async function issueToken(request: TokenRequest, secret: string, options: { now?: Date } = {}): Promise<string> {
+export async function issueToken(
+  request: TokenRequest,
+  secret: string,
+  options: { now?: Date } = {},
+): Promise<string> {
   if (!request.subject.trim()) throw new Error('token subject must not be empty');
   if (!isRole(request.role)) throw new Error(`unknown role ${JSON.stringify(request.role)}`);
   if (!Number.isInteger(request.ttlSeconds) || request.ttlSeconds <= 0) {

@@ -104,6 +104,7 @@ class KafkaBus implements EventBus {
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    await this.assertTopicExists(topic);
     await this.sendSlots.run(() =>
       this.producer.send({
         topic,
@@ -116,6 +117,15 @@ class KafkaBus implements EventBus {
         })),
       }),
     );
+  }
+
+  /** Fails at once with a clear error, where kafkajs would retry metadata for a missing topic. */
+  private async assertTopicExists(topic: string): Promise<void> {
+    if (this.knownTopics.has(topic)) return;
+    if (!(await this.admin.listTopics()).includes(topic)) {
+      throw new Error(`unknown topic ${topic}: create it with ensureTopics first`);
+    }
+    this.knownTopics.add(topic);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

@@ -32,7 +32,9 @@ export function deadlineInterceptor(defaultDeadlineMs: number): Interceptor {
   if (!(defaultDeadlineMs > 0)) throw new Error('defaultDeadlineMs must be positive');
   return (options, nextCall) =>
     new InterceptingCall(
-      nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + defaultDeadlineMs } : options),
+      nextCall(
+        options.deadline === undefined ? { ...options, deadline: Date.now() + defaultDeadlineMs } : options,
+      ),
     );
 }
 

@@ -109,7 +109,7 @@ export function toServiceError(error: unknown, logger?: Logger): Partial<Service
     // auth failure between services is our fault, not the caller's: telling the caller its token is
     // bad would send it looking in the wrong place.
     if (error.code === status.UNAUTHENTICATED || error.code === status.PERMISSION_DENIED) {
-      logger?.error({ err: error }, 'downstream call rejected this service\'s credentials');
+      logger?.error({ err: error }, "downstream call rejected this service's credentials");
       return { code: status.INTERNAL, details: 'internal error', message: 'internal error' };
     }
     return { code: error.code, details: error.details, message: error.details };

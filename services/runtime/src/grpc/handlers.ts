@@ -9,7 +9,10 @@ export type AsyncUnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<R
  * Adapts an async handler to the callback form grpc-js (and ts-proto's `XxxServer` interfaces)
  * expect, mapping thrown errors to gRPC statuses in one place (toServiceError).
  */
-export function unary<Req, Res>(handler: AsyncUnaryHandler<Req, Res>, logger?: Logger): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  handler: AsyncUnaryHandler<Req, Res>,
+  logger?: Logger,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     handler(call.request, call).then(
       (response) => callback(null, response),

@@ -1,10 +1,18 @@
-import { type Client, makeGenericClientConstructor, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
-import { type ServingStatus, service as healthService } from 'grpc-health-check';
+import {
+  type Client,
+  makeGenericClientConstructor,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { service as healthService, type ServingStatus } from 'grpc-health-check';
 import { createClient } from './client.js';
 
 // grpc-health-check loads its bundled health.proto with proto-loader; the result has the shape of a
 // grpc-js ServiceDefinition, only typed by proto-loader's own (structurally equal) declaration.
-const HealthClient = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'grpc.health.v1.Health');
+const HealthClient = makeGenericClientConstructor(
+  healthService as unknown as ServiceDefinition,
+  'grpc.health.v1.Health',
+);
 
 interface HealthClientMethods extends Client {
   Check(
@@ -24,9 +32,15 @@ export async function healthCheck(
   address: string,
   options: { service?: string; deadlineMs?: number } = {},
 ): Promise<HealthStatus> {
-  const client = createClient(HealthClient as unknown as new (...args: ConstructorParameters<typeof HealthClient>) => HealthClientMethods, address, {
-    defaultDeadlineMs: options.deadlineMs ?? 1000,
-  });
+  const client = createClient(
+    HealthClient as unknown as new (
+      ...args: ConstructorParameters<typeof HealthClient>
+    ) => HealthClientMethods,
+    address,
+    {
+      defaultDeadlineMs: options.deadlineMs ?? 1000,
+    },
+  );
   try {
     return await new Promise<HealthStatus>((resolve, reject) => {
       client.Check({ service: options.service ?? '' }, (error, response) =>

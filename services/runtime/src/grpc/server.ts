@@ -28,7 +28,10 @@ export interface GrpcServer {
    * Registers a ts-proto service (`XxxService` definition + `XxxServer` implementation) and gives it
    * its own health entry, named by its full proto name (e.g. `mobility.signal.v1.SignalService`).
    */
-  addService<Impl extends UntypedServiceImplementation>(definition: ServiceDefinition<Impl>, implementation: Impl): void;
+  addService<Impl extends UntypedServiceImplementation>(
+    definition: ServiceDefinition<Impl>,
+    implementation: Impl,
+  ): void;
   /** Binds host:port (port 0 picks a free one), marks everything SERVING, resolves to the bound port. */
   start(address: { host?: string; port: number }): Promise<number>;
   /** Marks NOT_SERVING, lets in-flight calls finish for up to shutdownTimeoutMs, then cuts the rest. */

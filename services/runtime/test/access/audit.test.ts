@@ -48,11 +48,23 @@ describe('createAuditLog', () => {
     const audit = createAuditLog({ db, logger: silentLogger() });
     for (const reason of [undefined, '', '   ']) {
       await expect(
-        audit.record({ principal: alice, action: 'SetOverride', target: 'int-42', reason, outcome: 'succeeded' }),
+        audit.record({
+          principal: alice,
+          action: 'SetOverride',
+          target: 'int-42',
+          reason,
+          outcome: 'succeeded',
+        }),
       ).rejects.toThrow(InvalidArgumentError);
     }
     await expect(
-      audit.record({ principal: alice, action: 'SetOverride', target: 'x', reason: 'r'.repeat(1001), outcome: 'failed' }),
+      audit.record({
+        principal: alice,
+        action: 'SetOverride',
+        target: 'x',
+        reason: 'r'.repeat(1001),
+        outcome: 'failed',
+      }),
     ).rejects.toThrow(/longer than 1000/);
     expect(db.queries).toHaveLength(0);
   });

@@ -18,12 +18,18 @@ describe('requireRole (fastify)', () => {
   afterAll(() => app.close());
 
   const post = (authorization?: string) =>
-    app.inject({ method: 'POST', url: '/v1/overrides', ...(authorization ? { headers: { authorization } } : {}) });
+    app.inject({
+      method: 'POST',
+      url: '/v1/overrides',
+      ...(authorization ? { headers: { authorization } } : {}),
+    });
 
   it('answers 401 with a bare Bearer challenge when there is no token', async () => {
     const response = await post();
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="mobility-mesh", error_description="/);
+    expect(response.headers['www-authenticate']).toMatch(
+      /^Bearer realm="mobility-mesh", error_description="/,
+    );
     expect(response.headers['www-authenticate']).not.toContain('error="');
     expect(response.json()).toMatchObject({ error: 'unauthenticated', reason: 'missing' });
   });

@@ -12,13 +12,18 @@ const policy = definePolicy({
 describe('access policy', () => {
   it('allows a listed role and names the method', () => {
     expect(decide(policy, 'SetOverride', { subject: 'alice', role: 'operator' })).toEqual({ allowed: true });
-    expect(decide(policy, '/mobility.signal.v1.SignalService/SetOverride', { subject: 'a', role: 'operator' })).toEqual({
+    expect(
+      decide(policy, '/mobility.signal.v1.SignalService/SetOverride', { subject: 'a', role: 'operator' }),
+    ).toEqual({
       allowed: true,
     });
   });
 
   it('denies an unlisted role with the allowed roles in the message', () => {
-    const decision = decide(policy, '/mobility.signal.v1.SignalService/SetOverride', { subject: 'p', role: 'public' });
+    const decision = decide(policy, '/mobility.signal.v1.SignalService/SetOverride', {
+      subject: 'p',
+      role: 'public',
+    });
     expect(decision).toEqual({
       allowed: false,
       reason: 'role-not-allowed',
@@ -27,7 +32,8 @@ describe('access policy', () => {
   });
 
   it('admits every role on an ALL_ROLES method', () => {
-    for (const role of ALL_ROLES) expect(decide(policy, 'GetIntersection', { subject: 's', role }).allowed).toBe(true);
+    for (const role of ALL_ROLES)
+      expect(decide(policy, 'GetIntersection', { subject: 's', role }).allowed).toBe(true);
   });
 
   it('denies methods missing from the policy, including Object.prototype names', () => {

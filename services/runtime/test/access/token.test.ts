@@ -1,4 +1,3 @@
-import { ConfigError } from '../../src/config/config.js';
 import { describe, expect, it } from 'vitest';
 import {
   bearerTokenOf,
@@ -8,6 +7,7 @@ import {
   TokenError,
   verifyToken,
 } from '../../src/access/index.js';
+import { ConfigError } from '../../src/config/config.js';
 
 const SECRET = 'test-secret-0123456789abcdef0123456789';
 const OTHER_SECRET = 'another-secret-0123456789abcdef012345';
@@ -33,9 +33,17 @@ describe('issueToken / verifyToken', () => {
 
   it('puts iss, sub, role, iat and exp in the claims', async () => {
     const now = new Date('2026-01-01T00:00:00Z');
-    const token = await issueToken({ subject: 'svc:routing', role: 'planner', ttlSeconds: 300 }, SECRET, { now });
+    const token = await issueToken({ subject: 'svc:routing', role: 'planner', ttlSeconds: 300 }, SECRET, {
+      now,
+    });
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
-    expect(payload).toEqual({ iss: 'mobility-mesh', sub: 'svc:routing', role: 'planner', iat: 1767225600, exp: 1767225900 });
+    expect(payload).toEqual({
+      iss: 'mobility-mesh',
+      sub: 'svc:routing',
+      role: 'planner',
+      iat: 1767225600,
+      exp: 1767225900,
+    });
   });
 
   it('refuses a missing or blank token', async () => {
@@ -90,7 +98,11 @@ describe('issueToken / verifyToken', () => {
       .setSubject('eve')
       .sign(key);
     expect(await failureOf(verifyToken(noExpiry, SECRET))).toBe('malformed');
-    const unsigned = new UnsecuredJWT({ role: 'operator' }).setIssuer('mobility-mesh').setSubject('eve').setExpirationTime('1m').encode();
+    const unsigned = new UnsecuredJWT({ role: 'operator' })
+      .setIssuer('mobility-mesh')
+      .setSubject('eve')
+      .setExpirationTime('1m')
+      .encode();
     expect(await failureOf(verifyToken(unsigned, SECRET))).toBe('malformed');
   });
 
@@ -101,16 +113,22 @@ describe('issueToken / verifyToken', () => {
 
   it('never puts the token or the secret in the error message', async () => {
     const forged = await issueToken({ subject: 'mallory', role: 'operator', ttlSeconds: 60 }, OTHER_SECRET);
-    const error = await verifyToken(forged, SECRET).catch((caught: unknown) => caught as Error);
+    const error = (await verifyToken(forged, SECRET).catch((caught: unknown) => caught)) as Error;
     expect(error.message).not.toContain(forged);
     expect(error.message).not.toContain(SECRET);
     expect(error.message).not.toContain(OTHER_SECRET);
   });
 
   it('refuses short secrets and bad requests at issue time', async () => {
-    await expect(issueToken({ subject: 'a', role: 'operator', ttlSeconds: 60 }, 'short')).rejects.toThrow(/32 characters/);
-    await expect(issueToken({ subject: ' ', role: 'operator', ttlSeconds: 60 }, SECRET)).rejects.toThrow(/subject/);
-    await expect(issueToken({ subject: 'a', role: 'operator', ttlSeconds: 0 }, SECRET)).rejects.toThrow(/ttlSeconds/);
+    await expect(issueToken({ subject: 'a', role: 'operator', ttlSeconds: 60 }, 'short')).rejects.toThrow(
+      /32 characters/,
+    );
+    await expect(issueToken({ subject: ' ', role: 'operator', ttlSeconds: 60 }, SECRET)).rejects.toThrow(
+      /subject/,
+    );
+    await expect(issueToken({ subject: 'a', role: 'operator', ttlSeconds: 0 }, SECRET)).rejects.toThrow(
+      /ttlSeconds/,
+    );
     expect(() => createTokenVerifier('short')).toThrow(/32 characters/);
   });
 });
