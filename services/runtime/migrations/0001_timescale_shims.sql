@@ -5,12 +5,17 @@
 
 DO $$
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+  -- Both checks matter: where the package is installed but the library is not preloaded (a plain
+  -- PostgreSQL cluster on a machine that also runs a Timescale one), CREATE EXTENSION raises a FATAL
+  -- error that ends the session, which no exception handler can catch.
+  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')
+     AND coalesce(current_setting('shared_preload_libraries', true), '') ~ '(^|[\s,"])timescaledb([\s,"]|$)'
+  THEN
     BEGIN
       CREATE EXTENSION IF NOT EXISTS timescaledb;
     EXCEPTION WHEN OTHERS THEN
-      -- Installed but unusable here (not in shared_preload_libraries, or no privilege): the
-      -- service still works on plain tables, and storageCapabilities() reports timescale = false.
+      -- Preloaded but not creatable here (no privilege, say): the service still works on plain
+      -- tables, and storageCapabilities() reports timescale = false.
       RAISE WARNING 'timescaledb is available but could not be enabled: %', SQLERRM;
     END;
   END IF;

@@ -2,5 +2,8 @@ export * from './access/index.js';
 export * from './bus/index.js';
 export * from './config/config.js';
 export * from './grpc/index.js';
+export * from './hot-state/index.js';
 export * from './log/logger.js';
+export * from './service/index.js';
+export * from './storage/index.js';
 export * from './telemetry/index.js';

@@ -1,3 +1,4 @@
+import { DLQ_HEADERS, deadLetterTopicFor } from '@mobility/contracts/topics';
 import type { Logger } from '../log/logger.js';
 import type { DeliveredMessage, MessageHandler, OutgoingMessage } from './port.js';
 import { inConsumerSpan } from './trace-context.js';
@@ -9,20 +10,8 @@ import { inConsumerSpan } from './trace-context.js';
  * the dead-letter publish itself fails does this throw, and the adapter then does not commit, so
  * the message is delivered again rather than lost.
  */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'x-dead-letter-reason',
-  sourceTopic: 'x-dead-letter-source-topic',
-  sourcePartition: 'x-dead-letter-source-partition',
-  sourceOffset: 'x-dead-letter-source-offset',
-  group: 'x-dead-letter-group',
-  attempts: 'x-dead-letter-attempts',
-  failedAt: 'x-dead-letter-failed-at',
-} as const;
-
-/** One dead-letter topic per consumer group: whoever failed owns the repair. */
-export function deadLetterTopicFor(group: string): string {
-  return `dlq.${group}.v1`;
-}
+// Dead-letter naming and headers are part of the contract (tools outside the mesh read them).
+export { DLQ_HEADERS, deadLetterTopicFor } from '@mobility/contracts/topics';
 
 export interface DeliveryPolicy {
   group: string;
@@ -71,13 +60,13 @@ export async function deliver(
     timestamp: message.timestamp,
     headers: {
       ...message.headers,
-      [DEAD_LETTER_HEADERS.reason]: describeError(lastError),
-      [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
-      [DEAD_LETTER_HEADERS.sourcePartition]: String(message.partition),
-      [DEAD_LETTER_HEADERS.sourceOffset]: String(message.offset),
-      [DEAD_LETTER_HEADERS.group]: policy.group,
-      [DEAD_LETTER_HEADERS.attempts]: String(policy.maxAttempts),
-      [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+      [DLQ_HEADERS.reason]: describeError(lastError),
+      [DLQ_HEADERS.sourceTopic]: message.topic,
+      [DLQ_HEADERS.sourcePartition]: String(message.partition),
+      [DLQ_HEADERS.sourceOffset]: String(message.offset),
+      [DLQ_HEADERS.consumerGroup]: policy.group,
+      [DLQ_HEADERS.attempts]: String(policy.maxAttempts),
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
     },
   });
   policy.logger.error(

@@ -1,5 +1,6 @@
-import { silentLogger, type Logger } from '../log/logger.js';
-import { DELIVERY_DEFAULTS, deliver, sleep } from './delivery.js';
+import { DEAD_LETTER_DEFAULTS } from '@mobility/contracts/topics';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
 import { partitionFor } from './partitioner.js';
 import type {
   DeliveredMessage,
@@ -24,8 +25,6 @@ export interface EmbeddedBusOptions {
   logger?: Logger;
   /** Retention for topics that do not set their own (default one hour). */
   defaultRetentionMs?: number;
-  /** Partitions of a dead-letter topic created on first use (default 1). */
-  deadLetterPartitions?: number;
 }
 
 export function createEmbeddedBus(options: EmbeddedBusOptions = {}): EventBus {
@@ -121,14 +120,12 @@ class EmbeddedBus implements EventBus {
   private readonly groups = new Map<string, Group>();
   private readonly logger: Logger;
   private readonly defaultRetentionMs: number;
-  private readonly deadLetterPartitions: number;
   private nextMemberId = 1;
   private closed = false;
 
   constructor(options: EmbeddedBusOptions) {
     this.logger = options.logger ?? silentLogger();
     this.defaultRetentionMs = options.defaultRetentionMs ?? 3_600_000;
-    this.deadLetterPartitions = options.deadLetterPartitions ?? 1;
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -170,6 +167,8 @@ class EmbeddedBus implements EventBus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.assertOpen();
+    // Created up front, as with Kafka, so tools can watch it before anything has failed.
+    await this.ensureTopics([{ name: deadLetterTopicFor(options.group), partitions: DEAD_LETTER_DEFAULTS.partitions }]);
     const group = this.groupNamed(options.group);
     const member: Member = {
       id: this.nextMemberId++,
@@ -308,7 +307,7 @@ class EmbeddedBus implements EventBus {
           logger: this.logger,
           isStopping: () => !owns(),
           publishDeadLetter: async (deadLetterTopic, deadLetter) => {
-            await this.ensureTopics([{ name: deadLetterTopic, partitions: this.deadLetterPartitions }]);
+            await this.ensureTopics([{ name: deadLetterTopic, partitions: DEAD_LETTER_DEFAULTS.partitions }]);
             await this.publish(deadLetterTopic, [deadLetter]);
           },
         }),

@@ -1,4 +1,4 @@
-export { DEAD_LETTER_HEADERS, deadLetterTopicFor } from './delivery.js';
+export { DLQ_HEADERS, deadLetterTopicFor } from './delivery.js';
 export { createEmbeddedBus, type EmbeddedBusOptions } from './embedded.js';
 export { createKafkaBus, type KafkaBusOptions } from './kafka.js';
 export { partitionFor } from './partitioner.js';

@@ -8,6 +8,7 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
+import { DEAD_LETTER_DEFAULTS, RETENTION } from '@mobility/contracts/topics';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../log/logger.js';
 import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver } from './delivery.js';
@@ -34,8 +35,6 @@ export interface KafkaBusOptions {
   logger: Logger;
   /** Replication of topics this bus creates; absent uses the broker's default.replication.factor. */
   replicationFactor?: number;
-  /** Partitions of dead-letter topics (default 1: they are read by people, rarely by machines). */
-  deadLetterPartitions?: number;
   /** Sends in flight at once; further publishes wait, so a burst cannot exhaust memory. */
   maxPendingSends?: number;
   /** Group membership timing; short values suit tests, the defaults suit production. */
@@ -131,7 +130,11 @@ class KafkaBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const settings = { ...DELIVERY_DEFAULTS, ...options };
     await this.ensureTopics([
-      { name: deadLetterTopicFor(options.group), partitions: this.options.deadLetterPartitions ?? 1 },
+      {
+        name: deadLetterTopicFor(options.group),
+        partitions: DEAD_LETTER_DEFAULTS.partitions,
+        retentionMs: RETENTION[DEAD_LETTER_DEFAULTS.retention].retentionMs,
+      },
     ]);
     const consumer: Consumer = this.kafka.consumer({
       groupId: options.group,

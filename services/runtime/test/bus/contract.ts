@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS, deadLetterTopicFor } from '../../src/bus/delivery.js';
+import { DLQ_HEADERS, deadLetterTopicFor } from '../../src/bus/delivery.js';
 import { partitionFor } from '../../src/bus/partitioner.js';
 import type { DeliveredMessage, EventBus, Subscription } from '../../src/bus/port.js';
 
@@ -11,7 +11,9 @@ import type { DeliveredMessage, EventBus, Subscription } from '../../src/bus/por
 export function describeEventBusContract(adapter: string, connect: () => Promise<EventBus>): void {
   describe(`EventBus contract: ${adapter}`, () => {
     let bus: EventBus;
-    const unique = (what: string) => `contract.${what}-${randomUUID().slice(0, 8)}.v1`;
+    const suffix = () => randomUUID().slice(0, 8);
+    const unique = (what: string) => `contract.${what}-${suffix()}.v1`;
+    const uniqueGroup = (what: string) => `contract.${what}-${suffix()}`;
     const text = (message: DeliveredMessage) => new TextDecoder().decode(message.value);
     const encode = (value: string) => new TextEncoder().encode(value);
 
@@ -36,7 +38,7 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
       }
       const received: DeliveredMessage[] = [];
       const subscription = await bus.subscribe({
-        group: unique('ordering-group'),
+        group: uniqueGroup('ordering-group'),
         topics: [topic],
         fromBeginning: true,
         concurrency: 4,
@@ -58,7 +60,7 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
 
     it('hands the partitions of a member that stops to the rest of the group, losing nothing', async () => {
       const topic = unique('takeover');
-      const group = unique('takeover-group');
+      const group = uniqueGroup('takeover-group');
       await bus.ensureTopics([{ name: topic, partitions: 4 }]);
       const seenBy = { first: new Set<string>(), second: new Set<string>() };
       const second: DeliveredMessage[] = [];
@@ -111,7 +113,7 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
 
     it('resumes from committed offsets after a restart (at least once, no loss, no rewind)', async () => {
       const topic = unique('restart');
-      const group = unique('restart-group');
+      const group = uniqueGroup('restart-group');
       await bus.ensureTopics([{ name: topic, partitions: 2 }]);
       const batch = (label: string) =>
         Array.from({ length: 30 }, (_, index) => ({ key: `k${index % 5}`, value: encode(`${label}-${index}`) }));
@@ -149,7 +151,7 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
 
     it('dead-letters a message that keeps failing, with reason and origin, and keeps the partition flowing', async () => {
       const topic = unique('poison');
-      const group = unique('poison-group');
+      const group = uniqueGroup('poison-group');
       await bus.ensureTopics([{ name: topic, partitions: 1 }]);
       await bus.publish(
         topic,
@@ -180,7 +182,7 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
       await waitFor(async () => {
         // The dead-letter topic exists once the group subscribed.
         watcher ??= await bus.subscribe({
-          group: unique('dlq-watch'),
+          group: uniqueGroup('dlq-watch'),
           topics: [deadLetterTopicFor(group)],
           fromBeginning: true,
           handler: async (message) => {
@@ -198,17 +200,17 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
       const [dead] = deadLetters as [DeliveredMessage];
       expect(text(dead)).toBe('poison');
       expect(dead.key).toBe('same-entity');
-      expect(dead.headers[DEAD_LETTER_HEADERS.reason]).toContain('cannot decode payload');
-      expect(dead.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topic);
-      expect(dead.headers[DEAD_LETTER_HEADERS.sourcePartition]).toBe('0');
-      expect(dead.headers[DEAD_LETTER_HEADERS.sourceOffset]).toBe('3');
-      expect(dead.headers[DEAD_LETTER_HEADERS.group]).toBe(group);
+      expect(dead.headers[DLQ_HEADERS.reason]).toContain('cannot decode payload');
+      expect(dead.headers[DLQ_HEADERS.sourceTopic]).toBe(topic);
+      expect(dead.headers[DLQ_HEADERS.sourcePartition]).toBe('0');
+      expect(dead.headers[DLQ_HEADERS.sourceOffset]).toBe('3');
+      expect(dead.headers[DLQ_HEADERS.consumerGroup]).toBe(group);
       expect(dead.headers['x-origin']).toBe('contract-test');
     });
 
     it('replays a group from a chosen offset', async () => {
       const topic = unique('replay');
-      const group = unique('replay-group');
+      const group = uniqueGroup('replay-group');
       await bus.ensureTopics([{ name: topic, partitions: 1 }]);
       await bus.publish(
         topic,

@@ -1,0 +1,7 @@
+import type { ServiceDefinition } from '@mobility/runtime';
+
+/**
+ * Every service of the mesh, in start order. A new service adds its definition here and is then
+ * booted by `pnpm start`, listed on the status page, and deployed by its own Deployment in k8s/.
+ */
+export const SERVICES: readonly ServiceDefinition[] = [];

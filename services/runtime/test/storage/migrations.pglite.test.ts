@@ -1,0 +1,5 @@
+import { createEmbeddedDatabase } from './databases.js';
+import { describeMigrations } from './migration-suite.js';
+
+// Embedded mode: no TimescaleDB, the same migrations and queries through pg over the PGlite socket.
+describeMigrations({ name: 'PGlite (embedded)', timescale: false, createDatabase: createEmbeddedDatabase });
