@@ -11,7 +11,7 @@ import {
 import { DEAD_LETTER_DEFAULTS, RETENTION } from '@mobility/contracts/topics';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../log/logger.js';
-import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver } from './delivery.js';
+import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
 import type {
   DeliveredMessage,
   EventBus,
@@ -89,7 +89,9 @@ class KafkaBus implements EventBus {
     const toCreate = missing.filter((spec) => !existing.has(spec.name));
     if (toCreate.length > 0) {
       await this.admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait gives up on "does not host this topic-partition" while a new topic's
+        // metadata propagates; waitForLeaders below retries that until the deadline.
+        waitForLeaders: false,
         topics: toCreate.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
@@ -98,7 +100,24 @@ class KafkaBus implements EventBus {
         })),
       });
     }
+    await this.waitForLeaders(toCreate.map((spec) => spec.name));
     for (const spec of missing) this.knownTopics.add(spec.name);
+  }
+
+  private async waitForLeaders(topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+    if (topics.length === 0) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+        const ready = metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0));
+        if (ready) return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+      await sleep(100);
+    }
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {

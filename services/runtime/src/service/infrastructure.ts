@@ -47,8 +47,9 @@ export interface Infrastructure {
   bus: EventBus;
   /** The secret tokens are signed with. Generated per run in fully embedded mode (`ephemeral`). */
   auth: { secret: string; ephemeral: boolean };
-  /** A pool on the service's own storage: its schema on the real server, its own PGlite otherwise. */
+  /** The pool on the service's own storage: its schema on the real server, its own PGlite otherwise. */
   storageFor(service: string): Promise<Pool>;
+  /** The service's hot state, namespaced by its name. The same instance on every call. */
   hotStateFor(service: string): HotState;
   /** Closes in the documented order: producer flush, hot state, pools, embedded databases. */
   close(): Promise<void>;
@@ -62,11 +63,11 @@ export async function connectInfrastructure(
     ? await createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId, logger: logger.child({ component: 'kafka' }) })
     : createEmbeddedBus({ logger: logger.child({ component: 'bus' }) });
 
-  const pools: Pool[] = [];
+  const pools = new Map<string, Promise<Pool>>();
   const embeddedDatabases: EmbeddedPostgres[] = [];
-  const hotStates: HotState[] = [];
+  const hotStates = new Map<string, HotState>();
 
-  const storageFor = async (service: string): Promise<Pool> => {
+  const openStorage = async (service: string): Promise<Pool> => {
     assertIdentifier(service);
     if (config.DATABASE_URL) {
       // Each service owns one schema; `public` stays on the path for extension functions.
@@ -78,22 +79,30 @@ export async function connectInfrastructure(
       }
       const url = new URL(config.DATABASE_URL);
       url.searchParams.set('options', `-c search_path=${service},public`);
-      const pool = createPool(url.toString(), { applicationName: service, logger });
-      pools.push(pool);
-      return pool;
+      return createPool(url.toString(), { applicationName: service, logger });
     }
     const database = await startEmbeddedPostgres();
     embeddedDatabases.push(database);
-    const pool = createPool(database.url, { max: database.maxConnections, applicationName: service, logger });
-    pools.push(pool);
+    return createPool(database.url, { max: database.maxConnections, applicationName: service, logger });
+  };
+
+  const storageFor = (service: string): Promise<Pool> => {
+    let pool = pools.get(service);
+    if (!pool) {
+      pool = openStorage(service);
+      pools.set(service, pool);
+    }
     return pool;
   };
 
   const hotStateFor = (service: string): HotState => {
-    const hotState = config.REDIS_URL
-      ? createRedisHotState(config.REDIS_URL, { namespace: service })
-      : createMemoryHotState({ namespace: service });
-    hotStates.push(hotState);
+    let hotState = hotStates.get(service);
+    if (!hotState) {
+      hotState = config.REDIS_URL
+        ? createRedisHotState(config.REDIS_URL, { namespace: service })
+        : createMemoryHotState({ namespace: service });
+      hotStates.set(service, hotState);
+    }
     return hotState;
   };
 
@@ -111,8 +120,8 @@ export async function connectInfrastructure(
     hotStateFor,
     close: async () => {
       await bus.close();
-      await Promise.allSettled(hotStates.map((hotState) => hotState.close()));
-      await Promise.allSettled(pools.map((pool) => pool.end()));
+      await Promise.allSettled([...hotStates.values()].map((hotState) => hotState.close()));
+      await Promise.allSettled([...pools.values()].map(async (pool) => (await pool).end()));
       await Promise.allSettled(embeddedDatabases.map((database) => database.close()));
     },
   };

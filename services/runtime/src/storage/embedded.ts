@@ -31,7 +31,9 @@ export interface EmbeddedPostgres {
  * Caveat of the shared backend: session state is shared between connections (a SET on one is seen
  * by all; session advisory locks never block). Use SET LOCAL and transaction-scoped locks.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(options.dataDir ?? 'memory://');
   const maxConnections = options.maxConnections ?? 8;
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections });

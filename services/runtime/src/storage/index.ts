@@ -17,5 +17,10 @@ export {
   RUNTIME_MIGRATIONS_DIR,
 } from './migrations.js';
 export { createPool, type Pool, type PoolClient, type PoolOptions } from './pool.js';
-export { enforceRetention, type RetentionOutcome, type StorageCapabilities, storageCapabilities } from './timescale.js';
+export {
+  enforceRetention,
+  type RetentionOutcome,
+  type StorageCapabilities,
+  storageCapabilities,
+} from './timescale.js';
 export { withTransaction } from './transaction.js';

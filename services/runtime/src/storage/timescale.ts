@@ -78,10 +78,9 @@ async function enforceOne(pool: Pool, row: RetentionRow): Promise<RetentionOutco
   try {
     // One transaction so now() is one instant: drop_chunks and DELETE cut at the same time.
     return await inTransaction(client, async () => {
-      const cutoffResult = await client.query<{ cutoff: Date }>(
-        'SELECT now() - $1::interval AS cutoff',
-        [row.keep],
-      );
+      const cutoffResult = await client.query<{ cutoff: Date }>('SELECT now() - $1::interval AS cutoff', [
+        row.keep,
+      ]);
       const cutoff = cutoffResult.rows[0]?.cutoff ?? new Date();
       let droppedChunks: string[] = [];
       if (row.hypertable) {

@@ -21,7 +21,10 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
  * BEGIN/COMMIT on a client the caller already holds. When ROLLBACK itself fails it throws a
  * RollbackFailed wrapping the first error: the caller should then release the client with an error.
  */
-export async function inTransaction<T>(client: PoolClient, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  client: PoolClient,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   await client.query('BEGIN');
   let result: T;
   try {

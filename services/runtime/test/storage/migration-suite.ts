@@ -68,7 +68,11 @@ export function describeMigrations(backend: MigrationBackend): void {
 
     it('applies the runtime migrations first, then the service set, and records them', async () => {
       const db = pool();
-      const report = await migrate(db, { service: 'vehicle-service', sets: fixtureSets(), logger: silentLogger() });
+      const report = await migrate(db, {
+        service: 'vehicle-service',
+        sets: fixtureSets(),
+        logger: silentLogger(),
+      });
       expect(report.applied.map((m) => `${m.owner}/${m.name}`)).toEqual(ALL_MIGRATIONS);
       expect(report.alreadyApplied).toBe(0);
 
@@ -88,7 +92,9 @@ export function describeMigrations(backend: MigrationBackend): void {
       const retention = await db.query(
         `SELECT table_name, time_column, keep::text AS keep FROM mobility_retention WHERE table_name = 'vehicle_positions'`,
       );
-      expect(retention.rows).toEqual([{ table_name: 'vehicle_positions', time_column: 'recorded_at', keep: '7 days' }]);
+      expect(retention.rows).toEqual([
+        { table_name: 'vehicle_positions', time_column: 'recorded_at', keep: '7 days' },
+      ]);
     });
 
     it(
@@ -154,12 +160,17 @@ export function describeMigrations(backend: MigrationBackend): void {
           'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
         );
         const db = pool();
-        await expect(migrate(db, { service: 'broken', sets: fixtureSets(dir).slice(0, 1).concat({ owner: 'broken', dir }) })).rejects.toThrow(
-          /broken migration 0001_half_done\.sql failed: .*no_such_function/,
-        );
+        await expect(
+          migrate(db, {
+            service: 'broken',
+            sets: fixtureSets(dir).slice(0, 1).concat({ owner: 'broken', dir }),
+          }),
+        ).rejects.toThrow(/broken migration 0001_half_done\.sql failed: .*no_such_function/);
         const leftovers = await db.query(`SELECT to_regclass('half_done') AS oid`);
         expect(leftovers.rows[0]?.oid).toBeNull();
-        const ledger = await db.query(`SELECT count(*)::int AS n FROM schema_migrations WHERE owner = 'broken'`);
+        const ledger = await db.query(
+          `SELECT count(*)::int AS n FROM schema_migrations WHERE owner = 'broken'`,
+        );
         expect(ledger.rows[0]?.n).toBe(0);
         // The pool stays usable after the failed run.
         expect((await db.query('SELECT 1 AS ok')).rows[0]?.ok).toBe(1);
@@ -188,7 +199,12 @@ export function describeMigrations(backend: MigrationBackend): void {
       const insert = `INSERT INTO vehicle_positions (vehicle_id, recorded_at, latitude, longitude, speed_mps)
                       SELECT 'bus-1', t, -16.92, 145.77, 8 FROM unnest($1::timestamptz[]) AS t
                       ON CONFLICT (vehicle_id, recorded_at) DO NOTHING`;
-      const times = ['2026-02-16T08:00:10Z', '2026-02-16T08:00:40Z', '2026-02-16T08:01:10Z', '2026-02-16T08:05:00Z'];
+      const times = [
+        '2026-02-16T08:00:10Z',
+        '2026-02-16T08:00:40Z',
+        '2026-02-16T08:01:10Z',
+        '2026-02-16T08:05:00Z',
+      ];
       expect((await db.query(insert, [times])).rowCount).toBe(4);
       // At-least-once delivery replays the batch: nothing is duplicated.
       expect((await db.query(insert, [times])).rowCount).toBe(0);
@@ -223,7 +239,9 @@ export function describeMigrations(backend: MigrationBackend): void {
       expect(outcome?.keep).toBe('7 days');
       expect(Math.abs((outcome?.cutoff.getTime() ?? 0) - (Date.now() - 7 * 86_400_000))).toBeLessThan(60_000);
 
-      const remaining = await db.query<{ vehicle_id: string }>('SELECT vehicle_id FROM vehicle_positions ORDER BY 1');
+      const remaining = await db.query<{ vehicle_id: string }>(
+        'SELECT vehicle_id FROM vehicle_positions ORDER BY 1',
+      );
       expect(remaining.rows.map((r) => r.vehicle_id)).toEqual(['bus-0', 'bus-144', 'bus-2']);
       if (backend.timescale) {
         expect(outcome?.droppedChunks.length).toBeGreaterThanOrEqual(3);
@@ -244,6 +262,8 @@ export function describeMigrations(backend: MigrationBackend): void {
 }
 
 async function chunkCount(db: Pool): Promise<number> {
-  const result = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM show_chunks('vehicle_positions')`);
+  const result = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM show_chunks('vehicle_positions')`,
+  );
   return result.rows[0]?.n ?? 0;
 }
