@@ -13,8 +13,9 @@ set -euo pipefail
 T0=$(now_ms)
 mkdir -p "$STATE_DIR" "$CACHE_DIR"
 # Two test runners calling up.sh at once must not both format Kafka or create the cluster.
+# Daemons started below get `9>&-` so they do not inherit (and hold) the lock forever.
 exec 9>"$STATE_DIR/.up.lock"
-flock 9
+flock -w 600 9 || die "another infra/up.sh still holds $STATE_DIR/.up.lock"
 
 # ============================================================================ Kafka
 KAFKA_LIBS=$(kafka_libs_dir)
@@ -105,7 +106,7 @@ kafka_start() {
     -Dkafka.logs.dir="$KAFKA_STATE/logs" \
     -Dlog4j.configuration="file:$INFRA_DIR/kafka/log4j.properties" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_STATE/server.properties" \
-    >"$KAFKA_STATE/logs/kafka.out" 2>&1 </dev/null &
+    >"$KAFKA_STATE/logs/kafka.out" 2>&1 </dev/null 9>&- &
   echo $! >"$KAFKA_PIDFILE"
 }
 
@@ -273,11 +274,11 @@ ts_online() {
 
 # ts_ctl start|restart
 ts_ctl() {
-  as_root pg_ctlcluster "$PG_MAJOR" "$TS_CLUSTER" "$1" \
+  as_root pg_ctlcluster "$PG_MAJOR" "$TS_CLUSTER" "$1" 9>&- \
     || { tail -n 20 "/var/log/postgresql/postgresql-$PG_MAJOR-$TS_CLUSTER.log" >&2; die "cannot $1 cluster $PG_MAJOR/$TS_CLUSTER"; }
 }
 
-ts_psql() { psql -h 127.0.0.1 -p "$TS_PORT" -U postgres -X -v ON_ERROR_STOP=1 -Atq "$@"; }
+ts_psql() { PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$TS_PORT" -U postgres -X -v ON_ERROR_STOP=1 -Atq "$@"; }
 
 # Ready = a session can load the extension: CREATE EXTENSION in a scratch database works and
 # pg_extension reports its version.
@@ -320,7 +321,7 @@ up_redis() {
   else
     mkdir -p "$REDIS_STATE"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --save '' --appendonly no \
-      --dir "$REDIS_STATE" --pidfile "$REDIS_STATE/redis.pid" --logfile "$REDIS_STATE/redis.log"
+      --dir "$REDIS_STATE" --pidfile "$REDIS_STATE/redis.pid" --logfile "$REDIS_STATE/redis.log" 9>&-
     touch "$REDIS_STATE/started-by-up"
     action=started
     for i in $(seq 1 50); do [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done

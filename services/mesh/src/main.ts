@@ -17,9 +17,12 @@ const lines = [
   `  Status page   ${mesh.status.url}`,
   `  Status JSON   ${mesh.status.url}status.json`,
   ...mesh.services.map(
-    (service) => `  ${service.name.padEnd(12)}  gRPC ${config.BIND_HOST}:${service.grpcPort}  HTTP http://${config.BIND_HOST}:${service.httpPort}/`,
+    (service) =>
+      `  ${service.name.padEnd(12)}  gRPC ${config.BIND_HOST}:${service.grpcPort}  HTTP http://${config.BIND_HOST}:${service.httpPort}/`,
   ),
-  ...(mesh.services.length === 0 ? ['  No services are registered yet (services/mesh/src/services.ts).'] : []),
+  ...(mesh.services.length === 0
+    ? ['  No services are registered yet (services/mesh/src/services.ts).']
+    : []),
   auth.ephemeral
     ? '  Auth          this run signs tokens with a one-off secret; set MOBILITY_AUTH_SECRET to mint tokens with `pnpm mobility token`.'
     : '  Auth          tokens signed with MOBILITY_AUTH_SECRET; mint one with `pnpm mobility token --role operator --subject you`.',

@@ -10,14 +10,21 @@ import { echoService } from './fixtures/echo-service.js';
  * The same end-to-end check for both runtime modes: boot the mesh with the fixture service, feed it
  * a snapshot twice (a redelivery), and look at every place the event should have reached.
  */
-export async function bootMesh(infrastructureEnv: Record<string, string>): Promise<Mesh> {
+export async function bootMesh(
+  infrastructureEnv: Record<string, string>,
+  serviceNames = ['echo'],
+): Promise<Mesh> {
   const config = loadConfig(meshEnv, {
     ...infrastructureEnv,
     MESH_HTTP_PORT: '0',
     MESH_GRPC_BASE_PORT: '0',
     MESH_HTTP_BASE_PORT: '0',
   });
-  return startMesh(config, [echoService], silentLogger());
+  return startMesh(
+    config,
+    serviceNames.map((name) => echoService(name)),
+    silentLogger(),
+  );
 }
 
 export async function exerciseMesh(mesh: Mesh, facilityId: string): Promise<MeshSnapshot> {

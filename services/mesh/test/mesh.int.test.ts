@@ -17,12 +17,15 @@ describe('mesh in real mode (Kafka, TimescaleDB, Redis)', () => {
 
   beforeAll(async () => {
     await admin.query(`CREATE DATABASE ${database}`);
-    mesh = await bootMesh({
-      KAFKA_BROKERS: realInfra.kafkaBrokers.join(','),
-      DATABASE_URL: databaseUrl(),
-      REDIS_URL: realInfra.redisUrl,
-      MOBILITY_AUTH_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
-    });
+    mesh = await bootMesh(
+      {
+        KAFKA_BROKERS: realInfra.kafkaBrokers.join(','),
+        DATABASE_URL: databaseUrl(),
+        REDIS_URL: realInfra.redisUrl,
+        MOBILITY_AUTH_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
+      },
+      ['echo', 'mirror'],
+    );
   });
   afterAll(async () => {
     await mesh?.stop();
@@ -30,20 +33,25 @@ describe('mesh in real mode (Kafka, TimescaleDB, Redis)', () => {
     await admin.end();
   });
 
-  it('runs the same service on the real components, in its own schema with a hypertable', async () => {
+  it('runs services on the real components, each in its own schema with its own hypertables', async () => {
     const status = await exerciseMesh(mesh, `facility-${randomUUID().slice(0, 8)}`);
     expect(status.mode).toEqual({ bus: 'kafka', storage: 'postgresql', hotState: 'redis' });
-    expect(status.services).toMatchObject([{ name: 'echo', health: 'SERVING' }]);
+    expect(status.services).toMatchObject([
+      { name: 'echo', health: 'SERVING' },
+      { name: 'mirror', health: 'SERVING' },
+    ]);
 
     const check = new pg.Client({ connectionString: databaseUrl() });
     await check.connect();
     try {
       const { rows } = await check.query(
-        "SELECT hypertable_schema, hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_name IN ('occupancy_seen', 'audit_log') ORDER BY 2",
+        "SELECT hypertable_schema, hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_name IN ('occupancy_seen', 'audit_log') ORDER BY 1, 2",
       );
       expect(rows).toEqual([
         { hypertable_schema: 'echo', hypertable_name: 'audit_log' },
         { hypertable_schema: 'echo', hypertable_name: 'occupancy_seen' },
+        { hypertable_schema: 'mirror', hypertable_name: 'audit_log' },
+        { hypertable_schema: 'mirror', hypertable_name: 'occupancy_seen' },
       ]);
     } finally {
       await check.end();

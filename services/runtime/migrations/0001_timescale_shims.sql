@@ -12,7 +12,9 @@ BEGIN
      AND coalesce(current_setting('shared_preload_libraries', true), '') ~ '(^|[\s,"])timescaledb([\s,"]|$)'
   THEN
     BEGIN
-      CREATE EXTENSION IF NOT EXISTS timescaledb;
+      -- In public, which every service's search_path ends with: services own one schema each, and
+      -- the extension (one per database) must be visible from all of them.
+      CREATE EXTENSION IF NOT EXISTS timescaledb WITH SCHEMA public;
     EXCEPTION WHEN OTHERS THEN
       -- Preloaded but not creatable here (no privilege, say): the service still works on plain
       -- tables, and storageCapabilities() reports timescale = false.

@@ -18,7 +18,8 @@ export const tokenCommand: Command = {
     if (!values.subject) throw new UsageError('--subject is required');
     if (!isRole(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     const ttlSeconds = Number(values['ttl-seconds']);
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new UsageError('--ttl-seconds must be a positive integer');
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
+      throw new UsageError('--ttl-seconds must be a positive integer');
     const secret = loadAuthSecret(io.env);
     const token = await issueToken({ subject: values.subject, role: values.role, ttlSeconds }, secret);
     io.say(`token for ${values.subject} (${values.role}), valid ${ttlSeconds} s`);

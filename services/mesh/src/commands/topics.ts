@@ -7,7 +7,9 @@ export const topicsCommand: Command = {
   usage: 'topics',
   async run(_args, io) {
     for (const topic of ALL_TOPICS) {
-      io.say(`${topic.name.padEnd(32)} ${topic.messageType.padEnd(42)} key=${topic.keyField}  ${topic.description}`);
+      io.say(
+        `${topic.name.padEnd(32)} ${topic.messageType.padEnd(42)} key=${topic.keyField}  ${topic.description}`,
+      );
     }
     return {
       topics: ALL_TOPICS.map((topic) => ({

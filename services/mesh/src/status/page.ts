@@ -17,7 +17,9 @@ export function renderStatusPage(snapshot: MeshSnapshot): string {
     : '<tr><td colspan="7">No services are registered yet.</td></tr>';
   const topicRows = snapshot.topics
     .map(
-      (t) => `<tr><th scope="row"><code>${esc(t.name)}</code></th><td>${esc(t.owner)}</td><td><code>${esc(t.messageType)}</code></td>
+      (
+        t,
+      ) => `<tr><th scope="row"><code>${esc(t.name)}</code></th><td>${esc(t.owner)}</td><td><code>${esc(t.messageType)}</code></td>
 <td class="num">${t.partitions}</td><td class="num">${t.retained}</td><td class="num">${t.appended}</td><td>${esc(t.description)}</td></tr>`,
     )
     .join('\n');

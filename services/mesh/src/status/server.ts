@@ -22,7 +22,9 @@ export async function startStatusServer(options: {
 }): Promise<StatusServer> {
   const app = Fastify({ logger: false });
   const snapshot = () => takeSnapshot(options.infrastructure, options.services, options.host);
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await snapshot())));
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderStatusPage(await snapshot())),
+  );
   app.get('/status.json', async () => snapshot());
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.listen({ host: options.host, port: options.port });

@@ -51,7 +51,9 @@ export async function takeSnapshot(
         description: service.definition.description,
         grpcPort: service.grpcPort,
         httpPort: service.httpPort,
-        health: await healthCheck(`${host}:${service.grpcPort}`).catch((error: Error) => `unreachable (${error.message})`),
+        health: await healthCheck(`${host}:${service.grpcPort}`).catch(
+          (error: Error) => `unreachable (${error.message})`,
+        ),
         publishes: service.definition.publishes,
         consumes: service.definition.consumes,
       })),

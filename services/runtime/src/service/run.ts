@@ -24,13 +24,17 @@ export function loadConfigOrExit<S extends z.ZodObject>(program: string, schema:
 
 /**
  * Runs `stop` once on SIGINT or SIGTERM, then exits: 0 after a clean stop, 1 if stopping failed.
- * A second signal while stopping exits at once.
+ * Ctrl+C reaches the process twice (from the terminal and relayed by pnpm/tsx), so repeats within a
+ * second are ignored; a signal after that, while still stopping, exits at once.
  */
 export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince > 1_000) process.exit(130);
+      return;
+    }
+    stoppingSince = Date.now();
     logger.info({ signal }, 'stopping');
     stop().then(
       () => process.exit(0),
@@ -40,8 +44,8 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
       },
     );
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 export const serviceEnv = withInfrastructure({

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../src/storage/index.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/storage/index.js';
 
 /** A database a test may wreck: created for it, dropped after. */
 export interface ScratchDatabase {
@@ -37,7 +37,30 @@ export async function createScratchDatabase(adminUrl: string): Promise<ScratchDa
   };
 }
 
-export async function createEmbeddedDatabase(): Promise<ScratchDatabase> {
-  const embedded = await startEmbeddedPostgres({ maxConnections: 4 });
-  return { url: embedded.url, maxConnections: embedded.maxConnections, drop: () => embedded.close() };
+/**
+ * Embedded databases for a whole test file from one PGlite: booting PGlite takes seconds (initdb in
+ * WASM), resetting its public schema takes milliseconds. Everything migrations create lives there.
+ */
+export function embeddedDatabases(): {
+  createDatabase(): Promise<ScratchDatabase>;
+  closeAll(): Promise<void>;
+} {
+  let started: Promise<EmbeddedPostgres> | undefined;
+  return {
+    async createDatabase() {
+      started ??= startEmbeddedPostgres({ maxConnections: 4 });
+      const embedded = await started;
+      const client = new pg.Client({ connectionString: embedded.url });
+      await client.connect();
+      try {
+        await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+      } finally {
+        await client.end();
+      }
+      return { url: embedded.url, maxConnections: embedded.maxConnections, drop: async () => {} };
+    },
+    async closeAll() {
+      await (await started)?.close();
+    },
+  };
 }

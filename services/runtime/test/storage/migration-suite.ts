@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import {
   createPool,
@@ -37,6 +37,8 @@ export interface MigrationBackend {
   name: string;
   timescale: boolean;
   createDatabase(): Promise<ScratchDatabase>;
+  /** Once the file's tests are done. */
+  teardown?(): Promise<void>;
 }
 
 /**
@@ -64,6 +66,9 @@ export function describeMigrations(backend: MigrationBackend): void {
     afterEach(async () => {
       await Promise.all(pools.map((p) => p.end()));
       await database.drop();
+    });
+    afterAll(async () => {
+      await backend.teardown?.();
     });
 
     it('applies the runtime migrations first, then the service set, and records them', async () => {

@@ -1,5 +1,11 @@
-import { createEmbeddedDatabase } from './databases.js';
+import { embeddedDatabases } from './databases.js';
 import { describeMigrations } from './migration-suite.js';
 
 // Embedded mode: no TimescaleDB, the same migrations and queries through pg over the PGlite socket.
-describeMigrations({ name: 'PGlite (embedded)', timescale: false, createDatabase: createEmbeddedDatabase });
+const databases = embeddedDatabases();
+describeMigrations({
+  name: 'PGlite (embedded)',
+  timescale: false,
+  createDatabase: databases.createDatabase,
+  teardown: databases.closeAll,
+});
