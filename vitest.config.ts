@@ -19,7 +19,12 @@ export default defineConfig({
     maxWorkers: 2,
     projects: packages.map((dir) => ({
       extends: true,
-      test: { name: dir.split('/').at(-1) as string, root: dir, include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] },
+      test: {
+        name: dir.split('/').at(-1) as string,
+        root: dir,
+        include: ['**/*.test.ts'],
+        exclude: ['**/node_modules/**'],
+      },
     })),
   },
 });

@@ -186,12 +186,15 @@ ts_fetch_source() {
   [ -n "$dsc_version" ] || die "no timescaledb source package in $TS_SUITE"
   v=${dsc_version%%+*}; v=${v%%-*}                       # 2.19.3+dfsg-1+deb13u1 -> 2.19.3
   case "$v" in "$TS_WANT_SERIES"*) ;; *) die "trixie has timescaledb $v, expected ${TS_WANT_SERIES}x";; esac
+  [ -z "${TIMESCALEDB_VERSION:-}" ] || [ "$TIMESCALEDB_VERSION" = "$v" ] \
+    || die "TIMESCALEDB_VERSION=$TIMESCALEDB_VERSION but trixie only has $v"
   if [ ! -d "$TS_CACHE/src-$v" ]; then
     (cd "$dl" && apt-get "${A[@]}" source --download-only "timescaledb=$dsc_version" >>"$STATE_DIR/ts-apt.log" 2>&1) \
       || { tail -n 20 "$STATE_DIR/ts-apt.log" >&2; die "apt-get source timescaledb failed"; }
     # dpkg-source applies Debian's patches (test fixes, no git hook); apt already checked hashes.
     dpkg-source -x "$dl/timescaledb_${dsc_version#*:}.dsc" "$TS_CACHE/src-$v.tmp" >>"$STATE_DIR/ts-apt.log" 2>&1
     mv "$TS_CACHE/src-$v.tmp" "$TS_CACHE/src-$v"
+    rm -f "$TS_CACHE"/timescaledb_*.orig.tar.*   # dpkg-source leaves a copy next to the tree
   fi
   echo "$v" >"$TS_CACHE/version"
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type ServiceError, status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, healthCheck } from '@mobility/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HangServiceClient } from './fixtures/hang-service.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -78,7 +78,10 @@ class PartitionLog {
     return this.messages[this.head + offset - this.base];
   }
   trim(appendedBefore: number): void {
-    while (this.head < this.messages.length && (this.messages[this.head] as StoredMessage).appendedAt < appendedBefore) {
+    while (
+      this.head < this.messages.length &&
+      (this.messages[this.head] as StoredMessage).appendedAt < appendedBefore
+    ) {
       this.head++;
       this.base++;
     }
@@ -152,7 +155,8 @@ class EmbeddedBus implements EventBus {
     if (!topic) throw new Error(`unknown topic ${topicName}: create it with ensureTopics first`);
     const now = Date.now();
     for (const message of messages) {
-      if (typeof message.key !== 'string') throw new Error(`topic ${topicName}: every message needs a string key`);
+      if (typeof message.key !== 'string')
+        throw new Error(`topic ${topicName}: every message needs a string key`);
       const partition = topic.partitions[partitionFor(message.key, topic.partitions.length)] as PartitionLog;
       partition.trim(now - topic.retentionMs);
       partition.append({
@@ -168,7 +172,9 @@ class EmbeddedBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.assertOpen();
     // Created up front, as with Kafka, so tools can watch it before anything has failed.
-    await this.ensureTopics([{ name: deadLetterTopicFor(options.group), partitions: DEAD_LETTER_DEFAULTS.partitions }]);
+    await this.ensureTopics([
+      { name: deadLetterTopicFor(options.group), partitions: DEAD_LETTER_DEFAULTS.partitions },
+    ]);
     const group = this.groupNamed(options.group);
     const member: Member = {
       id: this.nextMemberId++,
@@ -204,7 +210,10 @@ class EmbeddedBus implements EventBus {
     if (!topic) throw new Error(`unknown topic ${topicName}`);
     const targets =
       typeof to === 'string'
-        ? topic.partitions.map((log, partition) => ({ partition, offset: to === 'earliest' ? log.low : log.high }))
+        ? topic.partitions.map((log, partition) => ({
+            partition,
+            offset: to === 'earliest' ? log.low : log.high,
+          }))
         : to;
     for (const { partition, offset } of targets) {
       if (!topic.partitions[partition]) throw new Error(`topic ${topicName} has no partition ${partition}`);
@@ -217,7 +226,12 @@ class EmbeddedBus implements EventBus {
     return wanted.flatMap((name) => {
       const topic = this.topics.get(name);
       if (!topic) return [];
-      return [{ name, partitions: topic.partitions.map((log, partition) => ({ partition, low: log.low, high: log.high })) }];
+      return [
+        {
+          name,
+          partitions: topic.partitions.map((log, partition) => ({ partition, low: log.low, high: log.high })),
+        },
+      ];
     });
   }
 
@@ -260,7 +274,13 @@ class EmbeddedBus implements EventBus {
     for (const topic of this.topics.values()) for (const log of topic.partitions) log.signal.notify();
   }
 
-  private startWorker(group: Group, member: Member, topic: Topic, partition: number, generation: number): void {
+  private startWorker(
+    group: Group,
+    member: Member,
+    topic: Topic,
+    partition: number,
+    generation: number,
+  ): void {
     const key = tp(topic.name, partition);
     const previous = group.workers.get(key) ?? Promise.resolve();
     // Handing over must not depend on how the previous worker ended.
@@ -279,7 +299,8 @@ class EmbeddedBus implements EventBus {
     const log = topic.partitions[partition] as PartitionLog;
     const owns = () => !member.stopping && !this.closed && group.generation === generation;
     if (!owns()) return;
-    if (!group.committed.has(key)) group.committed.set(key, member.options.fromBeginning ? log.low : log.high);
+    if (!group.committed.has(key))
+      group.committed.set(key, member.options.fromBeginning ? log.low : log.high);
     const { options } = member;
     while (owns()) {
       const position = Math.max(group.committed.get(key) as number, log.low);
@@ -300,17 +321,19 @@ class EmbeddedBus implements EventBus {
       let outcome: Awaited<ReturnType<typeof deliver>>;
       try {
         outcome = await member.slots.run(() =>
-        deliver(message, options.handler, {
-          group: group.name,
-          maxAttempts: options.maxAttempts,
-          retryBackoffMs: options.retryBackoffMs,
-          logger: this.logger,
-          isStopping: () => !owns(),
-          publishDeadLetter: async (deadLetterTopic, deadLetter) => {
-            await this.ensureTopics([{ name: deadLetterTopic, partitions: DEAD_LETTER_DEFAULTS.partitions }]);
-            await this.publish(deadLetterTopic, [deadLetter]);
-          },
-        }),
+          deliver(message, options.handler, {
+            group: group.name,
+            maxAttempts: options.maxAttempts,
+            retryBackoffMs: options.retryBackoffMs,
+            logger: this.logger,
+            isStopping: () => !owns(),
+            publishDeadLetter: async (deadLetterTopic, deadLetter) => {
+              await this.ensureTopics([
+                { name: deadLetterTopic, partitions: DEAD_LETTER_DEFAULTS.partitions },
+              ]);
+              await this.publish(deadLetterTopic, [deadLetter]);
+            },
+          }),
         );
       } catch (error) {
         // Only a failed dead-letter publish lands here: keep the message uncommitted and try again.

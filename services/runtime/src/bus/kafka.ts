@@ -1,3 +1,5 @@
+import { DEAD_LETTER_DEFAULTS, RETENTION } from '@mobility/contracts/topics';
+import { trace } from '@opentelemetry/api';
 import {
   type Admin,
   type Consumer,
@@ -8,8 +10,6 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
-import { DEAD_LETTER_DEFAULTS, RETENTION } from '@mobility/contracts/topics';
-import { trace } from '@opentelemetry/api';
 import type { Logger } from '../log/logger.js';
 import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
 import type {
@@ -110,12 +110,15 @@ class KafkaBus implements EventBus {
     for (;;) {
       try {
         const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
-        const ready = metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0));
+        const ready = metadata.every(
+          (topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0),
+        );
         if (ready) return;
       } catch (error) {
         if (Date.now() > deadline) throw error;
       }
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
       await sleep(100);
     }
   }
@@ -198,10 +201,15 @@ class KafkaBus implements EventBus {
           publishDeadLetter: (deadLetterTopic, deadLetter) => this.publish(deadLetterTopic, [deadLetter]),
         });
         // Throwing leaves the offset unresolved, so the member that takes over delivers it again.
-        if (outcome === 'abandoned') throw new Error('subscription stopping; message left for the next owner');
+        if (outcome === 'abandoned')
+          throw new Error('subscription stopping; message left for the next owner');
       },
     });
-    await withTimeout(joined, this.options.joinTimeoutMs ?? 60_000, `joining consumer group ${options.group}`);
+    await withTimeout(
+      joined,
+      this.options.joinTimeoutMs ?? 60_000,
+      `joining consumer group ${options.group}`,
+    );
 
     const subscription: Subscription = {
       stop: async () => {
@@ -236,7 +244,11 @@ class KafkaBus implements EventBus {
         return {
           name,
           partitions: offsets
-            .map((entry) => ({ partition: entry.partition, low: Number(entry.low), high: Number(entry.high) }))
+            .map((entry) => ({
+              partition: entry.partition,
+              low: Number(entry.low),
+              high: Number(entry.high),
+            }))
             .sort((a, b) => a.partition - b.partition),
         };
       }),

@@ -23,7 +23,8 @@ export function loadConfig<S extends z.ZodObject>(
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';
     // Never echo a value back: it may be a secret.
-    const received = issue.code === 'invalid_type' && env[variable] === undefined ? 'is not set' : issue.message;
+    const received =
+      issue.code === 'invalid_type' && env[variable] === undefined ? 'is not set' : issue.message;
     return `${variable} ${received}`;
   });
   throw new ConfigError(problems);

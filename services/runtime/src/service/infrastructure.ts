@@ -40,7 +40,7 @@ export function withInfrastructure<Shape extends z.ZodRawShape>(own: Shape) {
   });
 }
 
-export type InfrastructureEnv = z.infer<ReturnType<typeof withInfrastructure<{}>>>;
+export type InfrastructureEnv = z.infer<ReturnType<typeof withInfrastructure<Record<never, never>>>>;
 
 export interface Infrastructure {
   mode: { bus: 'kafka' | 'embedded'; storage: 'postgresql' | 'pglite'; hotState: 'redis' | 'memory' };
@@ -60,7 +60,11 @@ export async function connectInfrastructure(
   { clientId, logger }: { clientId: string; logger: Logger },
 ): Promise<Infrastructure> {
   const bus = config.KAFKA_BROKERS
-    ? await createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId, logger: logger.child({ component: 'kafka' }) })
+    ? await createKafkaBus({
+        brokers: config.KAFKA_BROKERS,
+        clientId,
+        logger: logger.child({ component: 'kafka' }),
+      })
     : createEmbeddedBus({ logger: logger.child({ component: 'bus' }) });
 
   const pools = new Map<string, Promise<Pool>>();
@@ -128,5 +132,6 @@ export async function connectInfrastructure(
 }
 
 function assertIdentifier(name: string): void {
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`service name ${name} must be a lower-case identifier`);
+  if (!/^[a-z][a-z0-9_]*$/.test(name))
+    throw new Error(`service name ${name} must be a lower-case identifier`);
 }

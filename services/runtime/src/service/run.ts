@@ -10,7 +10,11 @@ import { startService } from './start.js';
  * Loads configuration or ends the process with one clear line on stderr naming every bad
  * variable (exit code 2), before anything else starts.
  */
-export function loadConfigOrExit<S extends z.ZodObject>(program: string, schema: S, source = process.env): z.infer<S> {
+export function loadConfigOrExit<S extends z.ZodObject>(
+  program: string,
+  schema: S,
+  source = process.env,
+): z.infer<S> {
   try {
     return loadConfig(schema, source);
   } catch (error) {

@@ -10,6 +10,7 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
 startTelemetry({
   service: process.env.OTEL_SERVICE_NAME ?? 'mobility',
-  ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+  ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? { otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT }
+    : {}),
 });
-

@@ -88,7 +88,10 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
         async () => {
           await bus.publish(
             topic,
-            Array.from({ length: 8 }, (_, index) => ({ key: `k${index}`, value: encode(`before-${published++}`) })),
+            Array.from({ length: 8 }, (_, index) => ({
+              key: `k${index}`,
+              value: encode(`before-${published++}`),
+            })),
           );
           return seenBy.first.size > 0 && seenBy.second.size > 0;
         },
@@ -97,16 +100,24 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
       );
       await first.stop();
 
-      const after = Array.from({ length: 40 }, (_, index) => ({ key: `k${index % 8}`, value: encode(`after-${index}`) }));
+      const after = Array.from({ length: 40 }, (_, index) => ({
+        key: `k${index % 8}`,
+        value: encode(`after-${index}`),
+      }));
       await bus.publish(topic, after);
-      const everything = [...Array.from({ length: published }, (_, index) => `before-${index}`), ...after.map((m) => new TextDecoder().decode(m.value))];
+      const everything = [
+        ...Array.from({ length: published }, (_, index) => `before-${index}`),
+        ...after.map((m) => new TextDecoder().decode(m.value)),
+      ];
       await waitFor(
         () => everything.every((value) => seenBy.first.has(value) || seenBy.second.has(value)),
         'every message seen by the group',
       );
       await secondMember.stop();
 
-      const afterPartitions = new Set(second.filter((m) => text(m).startsWith('after-')).map((m) => m.partition));
+      const afterPartitions = new Set(
+        second.filter((m) => text(m).startsWith('after-')).map((m) => m.partition),
+      );
       expect(afterPartitions).toEqual(new Set(after.map((m) => partitionFor(m.key, 4))));
       for (const value of everything) expect(seenBy.first.has(value) || seenBy.second.has(value)).toBe(true);
     });
@@ -116,7 +127,10 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
       const group = uniqueGroup('restart-group');
       await bus.ensureTopics([{ name: topic, partitions: 2 }]);
       const batch = (label: string) =>
-        Array.from({ length: 30 }, (_, index) => ({ key: `k${index % 5}`, value: encode(`${label}-${index}`) }));
+        Array.from({ length: 30 }, (_, index) => ({
+          key: `k${index % 5}`,
+          value: encode(`${label}-${index}`),
+        }));
       await bus.publish(topic, batch('one'));
 
       const firstRun: string[] = [];
@@ -214,7 +228,11 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
       await bus.ensureTopics([{ name: topic, partitions: 1 }]);
       await bus.publish(
         topic,
-        Array.from({ length: 10 }, (_, index) => ({ key: 'k', value: encode(`m${index}`), timestamp: 1_700_000_000_000 + index })),
+        Array.from({ length: 10 }, (_, index) => ({
+          key: 'k',
+          value: encode(`m${index}`),
+          timestamp: 1_700_000_000_000 + index,
+        })),
       );
       const consumeAll = async (expected: number) => {
         const seen: DeliveredMessage[] = [];

@@ -1,5 +1,5 @@
-import { silentLogger } from '../../src/log/logger.js';
 import { createKafkaBus } from '../../src/bus/kafka.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { realInfra, requireListening } from '../support/infra.js';
 import { describeEventBusContract } from './contract.js';
 
