@@ -162,8 +162,8 @@ ts_installed() {
 # The mirror the machine already uses for Debian (same host, different suite).
 ts_debian_mirror() {
   local m
-  m=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-      | tr -d ' ' | sed 's:/$::' | head -n1 || true)
+  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+      | grep -v '^[[:space:]]*#' | grep -oE 'https?://[^ ]+/debian/?( |$)' | tr -d ' ' | sed 's:/$::' | head -n1 || true)
   echo "${m:-http://deb.debian.org/debian}"
 }
 
