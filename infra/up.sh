@@ -111,15 +111,18 @@ kafka_start() {
 }
 
 # Ready = the broker answers a real API request (Metadata via the admin client), not just
-# an open port. Fails with the broker log tail if it does not come up in time.
+# an open port.
+kafka_answers() {
+  port_open "$KAFKA_PORT" && timeout 30 "$INFRA_DIR/kafka/run-class.sh" org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --list >/dev/null 2>"$KAFKA_STATE/logs/health.err"
+}
+
+# Fails with the broker log tail if it does not come up in time.
 kafka_wait_ready() {
   local deadline=$(( $(date +%s) + ${KAFKA_START_TIMEOUT:-90} ))
   while :; do
     pid_alive "$KAFKA_PIDFILE" kafka.Kafka || kafka_fail "broker process exited"
-    if port_open "$KAFKA_PORT" && timeout 30 "$INFRA_DIR/kafka/run-class.sh" org.apache.kafka.tools.TopicCommand \
-         --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --list >/dev/null 2>"$KAFKA_STATE/logs/health.err"; then
-      return 0
-    fi
+    kafka_answers && return 0
     [ "$(date +%s)" -lt "$deadline" ] || kafka_fail "broker did not answer within ${KAFKA_START_TIMEOUT:-90}s"
     sleep 1
   done
@@ -139,6 +142,12 @@ up_kafka() {
   kafka_fetch
   kafka_write_config
   kafka_format
+  if ! kafka_running && kafka_answers; then
+    # A healthy broker started from another checkout (e.g. CI's clean clone next to a working
+    # tree): use it, as with Redis. Tests isolate themselves with unique topics and groups.
+    say kafka "$KAFKA_VERSION  $KAFKA_HOST:$KAFKA_PORT  ready (reused, $(elapsed_since "$t"))"
+    return 0
+  fi
   if ! kafka_running; then kafka_start; action=started; fi
   kafka_wait_ready
   say kafka "$KAFKA_VERSION  $KAFKA_HOST:$KAFKA_PORT  ready ($action, $(elapsed_since "$t"))"
