@@ -37,5 +37,5 @@ WORKDIR /app
 COPY --from=deps /app /app
 USER 10001:10001
 EXPOSE 50051 8080
-ENTRYPOINT ["node", "--import", "tsx"]
+ENTRYPOINT ["node", "--import", "tsx", "--import", "./services/runtime/src/telemetry/register.ts"]
 CMD ["services/mesh/src/main.ts"]
