@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,27 +13,11 @@ import {
 } from '../../src/access/index.js';
 import { createClient, createGrpcServer, type GrpcServer, unary } from '../../src/grpc/index.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { migrate } from '../../src/storage/migrations.js';
 import { realInfra, requireListening } from '../support/infra.js';
 import { ControlServiceClient, ControlServiceService, call } from './fixtures/control-service.js';
 
 const SECRET = 'test-secret-0123456789abcdef0123456789';
-const migrations = new URL('../../migrations/', import.meta.url);
-
-/**
- * Until the storage module's migrate() lands, apply the two migrations this needs by hand. Without
- * 0001 (Timescale shims) the shim functions are stubbed as no-ops, so 0002 runs unchanged.
- */
-async function applyMigrations(db: pg.Pool): Promise<void> {
-  const shims = new URL('0001_timescale_shims.sql', migrations);
-  if (existsSync(shims)) {
-    await db.query(readFileSync(shims, 'utf8'));
-  } else {
-    await db.query(`
-      CREATE FUNCTION mobility_create_hypertable(regclass, name, interval) RETURNS void LANGUAGE sql AS '';
-      CREATE FUNCTION mobility_set_retention(regclass, interval) RETURNS void LANGUAGE sql AS '';`);
-  }
-  await db.query(readFileSync(new URL('0002_audit_log.sql', migrations), 'utf8'));
-}
 
 describe('audited gRPC call against a real database', () => {
   const databaseName = `audit_test_${randomUUID().replaceAll('-', '')}`;
@@ -52,7 +35,8 @@ describe('audited gRPC call against a real database', () => {
     const url = new URL(adminUrl);
     url.pathname = `/${databaseName}`;
     db = new pg.Pool({ connectionString: url.toString(), max: 2 });
-    await applyMigrations(db);
+    // The runtime's own migrations, exactly as every service gets them.
+    await migrate(db, { service: 'audit-test' });
 
     const logger = silentLogger();
     const audit = createAuditLog({ db, logger });
