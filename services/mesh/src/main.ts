@@ -1,4 +1,4 @@
-import { createLogger, loadConfigOrExit, stopOnSignals } from '@mobility/runtime';
+import { ConfigError, createLogger, loadConfigOrExit, stopOnSignals } from '@mobility/runtime';
 import { meshEnv } from './config.js';
 import { startMesh } from './mesh.js';
 import { SERVICES } from './services.js';
@@ -7,7 +7,11 @@ import { SERVICES } from './services.js';
 // DATABASE_URL and REDIS_URL set.
 const config = loadConfigOrExit('mesh', meshEnv);
 const logger = createLogger({ service: 'mesh', level: config.LOG_LEVEL });
-const mesh = await startMesh(config, SERVICES, logger);
+const mesh = await startMesh(config, SERVICES, logger).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`mesh: ${error.message}\n`);
+  process.exit(2);
+});
 stopOnSignals(mesh.stop, logger);
 
 const { mode, auth } = mesh.infrastructure;

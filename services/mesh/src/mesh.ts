@@ -1,6 +1,7 @@
 import { ALL_TOPICS } from '@mobility/contracts/topics';
 import {
   busTopicsFor,
+  ConfigError,
   connectInfrastructure,
   type Infrastructure,
   type Logger,
@@ -11,9 +12,11 @@ import {
 } from '@mobility/runtime';
 import type { MeshConfig } from './config.js';
 import { type StatusServer, startStatusServer } from './status/server.js';
+import type { ServiceEndpoint } from './status/snapshot.js';
 
 export interface Mesh {
   infrastructure: Infrastructure;
+  /** Services running in this process. */
   services: readonly RunningService[];
   status: StatusServer;
   /** Shutdown order: status page, then each service (gRPC, HTTP, consumers) in reverse, then the
@@ -21,12 +24,32 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-/** Boots every service on one shared infrastructure, plus the status page. */
+/** The registered services MESH_SERVICES asks for; an unknown name is a configuration error. */
+export function selectServices(
+  registry: readonly ServiceDefinition[],
+  selection: MeshConfig['MESH_SERVICES'],
+): ServiceDefinition[] {
+  if (selection === 'all') return [...registry];
+  const unknown = selection.filter((name) => !registry.some((definition) => definition.name === name));
+  if (unknown.length > 0) {
+    const known = registry.map((definition) => definition.name).join(', ') || 'none yet';
+    throw new ConfigError([
+      `MESH_SERVICES names unknown service(s) ${unknown.join(', ')} (registered: ${known})`,
+    ]);
+  }
+  return registry.filter((definition) => selection.includes(definition.name));
+}
+
+/**
+ * Boots the selected services on one shared infrastructure, plus the status page, which also checks
+ * the services that MESH_REMOTE_SERVICES says run elsewhere.
+ */
 export async function startMesh(
   config: MeshConfig,
-  definitions: readonly ServiceDefinition[],
+  registry: readonly ServiceDefinition[],
   logger: Logger,
 ): Promise<Mesh> {
+  const definitions = selectServices(registry, config.MESH_SERVICES);
   const infrastructure = await connectInfrastructure(config, { clientId: 'mesh', logger });
   // Every catalogue topic exists from the start, so the status page shows the whole contract.
   await infrastructure.bus.ensureTopics(busTopicsFor(ALL_TOPICS.map((topic) => topic.name)));
@@ -51,11 +74,27 @@ export async function startMesh(
     await infrastructure.close();
     throw error;
   }
+  const describe = (name: string) => registry.find((definition) => definition.name === name);
+  const endpoints: ServiceEndpoint[] = [
+    ...services.map((service) => ({
+      name: service.name,
+      runs: 'in-process' as const,
+      grpcAddress: `${config.BIND_HOST}:${service.grpcPort}`,
+      httpUrl: `http://${config.BIND_HOST}:${service.httpPort}/`,
+      definition: service.definition,
+    })),
+    ...config.MESH_REMOTE_SERVICES.map(({ name, address }) => ({
+      name,
+      runs: 'remote' as const,
+      grpcAddress: address,
+      definition: describe(name),
+    })),
+  ];
   const status = await startStatusServer({
     host: config.BIND_HOST,
     port: config.MESH_HTTP_PORT,
     infrastructure,
-    services,
+    services: endpoints,
     logger,
   });
   return {

@@ -10,12 +10,9 @@ import { echoService } from './fixtures/echo-service.js';
  * The same end-to-end check for both runtime modes: boot the mesh with the fixture service, feed it
  * a snapshot twice (a redelivery), and look at every place the event should have reached.
  */
-export async function bootMesh(
-  infrastructureEnv: Record<string, string>,
-  serviceNames = ['echo'],
-): Promise<Mesh> {
+export async function bootMesh(variables: Record<string, string>, serviceNames = ['echo']): Promise<Mesh> {
   const config = loadConfig(meshEnv, {
-    ...infrastructureEnv,
+    ...variables,
     MESH_HTTP_PORT: '0',
     MESH_GRPC_BASE_PORT: '0',
     MESH_HTTP_BASE_PORT: '0',

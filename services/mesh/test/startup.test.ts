@@ -31,6 +31,14 @@ describe('a misconfigured process stops at start with one clear line', () => {
       /^mesh: invalid configuration: MOBILITY_AUTH_SECRET is not set \(required whenever real infrastructure is configured\)/,
     ],
     [
+      { MESH_REMOTE_SERVICES: 'avl:50051' },
+      /^mesh: invalid configuration: MESH_REMOTE_SERVICES must be a comma-separated list of name=host:port/,
+    ],
+    [
+      { MESH_SERVICES: 'ghost' },
+      /^mesh: invalid configuration: MESH_SERVICES names unknown service\(s\) ghost \(registered: /,
+    ],
+    [
       { MOBILITY_AUTH_SECRET: 'too-short-to-be-a-secret' },
       /^mesh: invalid configuration: MOBILITY_AUTH_SECRET must be at least 32 characters/,
     ],

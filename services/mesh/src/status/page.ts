@@ -10,11 +10,12 @@ export function renderStatusPage(snapshot: MeshSnapshot): string {
     ? snapshot.services
         .map(
           (s) => `<tr><th scope="row">${esc(s.name)}</th><td>${esc(s.description)}</td>
-<td class="${s.health === 'SERVING' ? 'ok' : 'bad'}">${esc(s.health)}</td><td>${s.grpcPort}</td><td>${s.httpPort}</td>
+<td class="${s.health === 'SERVING' ? 'ok' : 'bad'}">${esc(s.health)}</td><td>${esc(s.runs)}</td><td><code>${esc(s.grpcAddress)}</code></td>
+<td>${s.httpUrl ? `<a href="${esc(s.httpUrl)}">${esc(s.httpUrl)}</a>` : '—'}</td>
 <td>${list(s.publishes)}</td><td>${list(s.consumes)}</td></tr>`,
         )
         .join('\n')
-    : '<tr><td colspan="7">No services are registered yet.</td></tr>';
+    : '<tr><td colspan="8">No services are registered yet.</td></tr>';
   const topicRows = snapshot.topics
     .map(
       (
@@ -57,7 +58,7 @@ hot state <strong>${esc(snapshot.mode.hotState)}</strong>. Taken at <time dateti
 <main>
 <table>
 <caption>Services (${snapshot.services.length})</caption>
-<thead><tr><th scope="col">Service</th><th scope="col">Purpose</th><th scope="col">gRPC health</th><th scope="col">gRPC port</th><th scope="col">HTTP port</th><th scope="col">Publishes</th><th scope="col">Consumes</th></tr></thead>
+<thead><tr><th scope="col">Service</th><th scope="col">Purpose</th><th scope="col">gRPC health</th><th scope="col">Runs</th><th scope="col">gRPC address</th><th scope="col">HTTP</th><th scope="col">Publishes</th><th scope="col">Consumes</th></tr></thead>
 <tbody>
 ${serviceRows}
 </tbody>

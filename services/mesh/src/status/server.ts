@@ -1,7 +1,7 @@
-import type { Infrastructure, Logger, RunningService } from '@mobility/runtime';
+import type { Infrastructure, Logger } from '@mobility/runtime';
 import Fastify from 'fastify';
 import { renderStatusPage } from './page.js';
-import { takeSnapshot } from './snapshot.js';
+import { type ServiceEndpoint, takeSnapshot } from './snapshot.js';
 
 export interface StatusServer {
   url: string;
@@ -17,11 +17,11 @@ export async function startStatusServer(options: {
   host: string;
   port: number;
   infrastructure: Infrastructure;
-  services: readonly RunningService[];
+  services: readonly ServiceEndpoint[];
   logger: Logger;
 }): Promise<StatusServer> {
   const app = Fastify({ logger: false });
-  const snapshot = () => takeSnapshot(options.infrastructure, options.services, options.host);
+  const snapshot = () => takeSnapshot(options.infrastructure, options.services);
   app.get('/', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(renderStatusPage(await snapshot())),
   );

@@ -1,5 +1,15 @@
 import { ALL_TOPICS } from '@mobility/contracts/topics';
-import { healthCheck, type Infrastructure, type RunningService } from '@mobility/runtime';
+import { healthCheck, type Infrastructure, type ServiceDefinition } from '@mobility/runtime';
+
+/** A service the status page reports on: one running in this process, or one elsewhere. */
+export interface ServiceEndpoint {
+  name: string;
+  runs: 'in-process' | 'remote';
+  grpcAddress: string;
+  httpUrl?: string;
+  /** Known when the service is registered in this build. */
+  definition: ServiceDefinition | undefined;
+}
 
 /** What the status page shows: a plain value, so the page and its JSON twin render the same data. */
 export interface MeshSnapshot {
@@ -8,8 +18,9 @@ export interface MeshSnapshot {
   services: Array<{
     name: string;
     description: string;
-    grpcPort: number;
-    httpPort: number;
+    runs: ServiceEndpoint['runs'];
+    grpcAddress: string;
+    httpUrl: string | null;
     health: string;
     publishes: readonly string[];
     consumes: readonly string[];
@@ -30,8 +41,7 @@ export interface MeshSnapshot {
 
 export async function takeSnapshot(
   infrastructure: Infrastructure,
-  services: readonly RunningService[],
-  host: string,
+  services: readonly ServiceEndpoint[],
 ): Promise<MeshSnapshot> {
   const described = await infrastructure.bus.describeTopics();
   const byName = new Map(described.map((topic) => [topic.name, topic]));
@@ -48,14 +58,15 @@ export async function takeSnapshot(
     services: await Promise.all(
       services.map(async (service) => ({
         name: service.name,
-        description: service.definition.description,
-        grpcPort: service.grpcPort,
-        httpPort: service.httpPort,
-        health: await healthCheck(`${host}:${service.grpcPort}`).catch(
+        description: service.definition?.description ?? '',
+        runs: service.runs,
+        grpcAddress: service.grpcAddress,
+        httpUrl: service.httpUrl ?? null,
+        health: await healthCheck(service.grpcAddress).catch(
           (error: Error) => `unreachable (${error.message})`,
         ),
-        publishes: service.definition.publishes,
-        consumes: service.definition.consumes,
+        publishes: service.definition?.publishes ?? [],
+        consumes: service.definition?.consumes ?? [],
       })),
     ),
     topics: ALL_TOPICS.map((topic) => ({

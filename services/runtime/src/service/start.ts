@@ -4,15 +4,18 @@ import { createTokenVerifier } from '../access/token.js';
 import { createGrpcServer } from '../grpc/server.js';
 import type { Logger } from '../log/logger.js';
 import { migrate } from '../storage/migrations.js';
+import { scheduleRetention } from '../storage/retention-schedule.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { ServiceDefinition } from './service.js';
 import { busTopicsFor } from './topics.js';
 
-export interface ServicePorts {
+export interface ServiceOptions {
   host: string;
   /** 0 picks a free port. */
   grpcPort: number;
   httpPort: number;
+  /** How often old rows are dropped per each table's retention (default hourly). */
+  retentionIntervalMs?: number;
 }
 
 export interface RunningService {
@@ -20,7 +23,7 @@ export interface RunningService {
   definition: ServiceDefinition;
   grpcPort: number;
   httpPort: number;
-  /** Stops gRPC, then HTTP, then the service's consumers; the shared infrastructure stays up. */
+  /** Stops gRPC, then HTTP, then the service's consumers and retention; the shared infrastructure stays up. */
   stop(): Promise<void>;
 }
 
@@ -32,7 +35,7 @@ export interface RunningService {
 export async function startService(
   definition: ServiceDefinition,
   infrastructure: Infrastructure,
-  ports: ServicePorts,
+  options: ServiceOptions,
   parentLogger: Logger,
 ): Promise<RunningService> {
   const logger = parentLogger.child({ service: definition.name });
@@ -43,6 +46,7 @@ export async function startService(
     ...(definition.migrationsDir ? { dir: definition.migrationsDir } : {}),
     logger,
   });
+  const retention = scheduleRetention(db, logger, options.retentionIntervalMs ?? 3_600_000);
   const verifier = createTokenVerifier(infrastructure.auth.secret);
   const grpc = createGrpcServer({ logger, accessControl: { policy: definition.accessPolicy, verifier } });
   const http = Fastify({ logger: false });
@@ -59,10 +63,10 @@ export async function startService(
     audit: createAuditLog({ db, logger }),
     verifier,
   });
-  const grpcPort = await grpc.start({ host: ports.host, port: ports.grpcPort });
-  await http.listen({ host: ports.host, port: ports.httpPort });
+  const grpcPort = await grpc.start({ host: options.host, port: options.grpcPort });
+  await http.listen({ host: options.host, port: options.httpPort });
   const address = http.server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : ports.httpPort;
+  const httpPort = typeof address === 'object' && address ? address.port : options.httpPort;
   await app.start?.();
   logger.info({ grpcPort, httpPort }, 'service started');
 
@@ -75,6 +79,7 @@ export async function startService(
       await grpc.stop();
       await http.close();
       await app.stop?.();
+      await retention.stop();
       logger.info('service stopped');
     },
   };

@@ -23,4 +23,5 @@ export {
   type StorageCapabilities,
   storageCapabilities,
 } from './timescale.js';
+export { scheduleRetention } from './retention-schedule.js';
 export { withTransaction } from './transaction.js';
