@@ -1,5 +1,6 @@
 import { DLQ_HEADERS, deadLetterTopicFor } from '@mobility/contracts/topics';
 import type { Logger } from '../log/logger.js';
+import { busMetrics } from './metrics.js';
 import type { DeliveredMessage, MessageHandler, OutgoingMessage } from './port.js';
 import { inConsumerSpan } from './trace-context.js';
 
@@ -34,13 +35,27 @@ export async function deliver(
   handler: MessageHandler,
   policy: DeliveryPolicy,
 ): Promise<DeliveryOutcome> {
+  const outcome = await attemptDelivery(message, handler, policy);
+  busMetrics.delivered(message.topic, policy.group, outcome);
+  return outcome;
+}
+
+async function attemptDelivery(
+  message: DeliveredMessage,
+  handler: MessageHandler,
+  policy: DeliveryPolicy,
+): Promise<DeliveryOutcome> {
+  const run = () => handler(message);
   let lastError: unknown;
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    const started = performance.now();
     try {
-      if (policy.spanAlreadyOpen) await handler(message);
-      else await inConsumerSpan(message, policy.group, () => handler(message));
+      if (policy.spanAlreadyOpen) await run();
+      else await inConsumerSpan(message, policy.group, run);
+      busMetrics.attempt(message.topic, policy.group, (performance.now() - started) / 1000, false);
       return 'handled';
     } catch (error) {
+      busMetrics.attempt(message.topic, policy.group, (performance.now() - started) / 1000, true);
       lastError = error;
       policy.logger.warn(
         { err: error, topic: message.topic, partition: message.partition, offset: message.offset, attempt },

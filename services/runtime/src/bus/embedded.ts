@@ -1,6 +1,7 @@
 import { DEAD_LETTER_DEFAULTS } from '@mobility/contracts/topics';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
+import { busMetrics } from './metrics.js';
 import { partitionFor } from './partitioner.js';
 import type {
   DeliveredMessage,
@@ -167,6 +168,7 @@ class EmbeddedBus implements EventBus {
         appendedAt: now,
       });
     }
+    busMetrics.published(topicName, messages.length);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

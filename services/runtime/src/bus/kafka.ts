@@ -12,6 +12,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
 import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
+import { busMetrics } from './metrics.js';
 import type {
   DeliveredMessage,
   EventBus,
@@ -138,6 +139,7 @@ class KafkaBus implements EventBus {
         })),
       }),
     );
+    busMetrics.published(topic, messages.length);
   }
 
   /** Fails at once with a clear error, where kafkajs would retry metadata for a missing topic. */

@@ -17,11 +17,11 @@ export {
   RUNTIME_MIGRATIONS_DIR,
 } from './migrations.js';
 export { createPool, type Pool, type PoolClient, type PoolOptions } from './pool.js';
+export { scheduleRetention } from './retention-schedule.js';
 export {
   enforceRetention,
   type RetentionOutcome,
   type StorageCapabilities,
   storageCapabilities,
 } from './timescale.js';
-export { scheduleRetention } from './retention-schedule.js';
 export { withTransaction } from './transaction.js';

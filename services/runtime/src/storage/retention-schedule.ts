@@ -15,7 +15,12 @@ export function scheduleRetention(pool: Pool, logger: Logger, intervalMs: number
         for (const outcome of outcomes) {
           if (outcome.deletedRows > 0 || outcome.droppedChunks.length > 0) {
             logger.info(
-              { table: outcome.table, keep: outcome.keep, rows: outcome.deletedRows, chunks: outcome.droppedChunks.length },
+              {
+                table: outcome.table,
+                keep: outcome.keep,
+                rows: outcome.deletedRows,
+                chunks: outcome.droppedChunks.length,
+              },
               'retention applied',
             );
           }

@@ -6,7 +6,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
@@ -30,8 +30,9 @@ export interface TelemetryOptions {
   version?: string;
   /** OTLP/gRPC collector, e.g. http://otel-collector:4317. */
   otlpEndpoint?: string;
-  /** Tests pass an in-memory exporter to look at spans. */
+  /** Tests pass an in-memory exporter to look at spans, and their own reader to look at metrics. */
   spanExporter?: SpanExporter;
+  metricReader?: IMetricReader;
   metricIntervalMs?: number;
 }
 
@@ -47,14 +48,16 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint }))]
       : // A no-op processor still installs the tracer provider and propagator.
         [new NoopSpanProcessor()];
-  const metricReaders = options.otlpEndpoint
-    ? [
-        new PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter({ url: options.otlpEndpoint }),
-          exportIntervalMillis: options.metricIntervalMs ?? 15_000,
-        }),
-      ]
-    : [];
+  const metricReaders = options.metricReader
+    ? [options.metricReader]
+    : options.otlpEndpoint
+      ? [
+          new PeriodicExportingMetricReader({
+            exporter: new OTLPMetricExporter({ url: options.otlpEndpoint }),
+            exportIntervalMillis: options.metricIntervalMs ?? 15_000,
+          }),
+        ]
+      : [];
   // The SDK would otherwise pick exporters from OTEL_*_EXPORTER defaults and try localhost:4318.
   process.env.OTEL_TRACES_EXPORTER ??= 'none';
   process.env.OTEL_METRICS_EXPORTER ??= 'none';

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { healthCheck } from '../../src/grpc/health.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { connectInfrastructure, type Infrastructure, withInfrastructure } from '../../src/service/infrastructure.js';
+import {
+  connectInfrastructure,
+  type Infrastructure,
+  withInfrastructure,
+} from '../../src/service/infrastructure.js';
 import type { ServiceDefinition } from '../../src/service/service.js';
 import { type RunningService, startService } from '../../src/service/start.js';
 import { waitFor } from '../bus/contract.js';
