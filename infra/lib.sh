@@ -37,8 +37,6 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -E "$@"; fi; }
 
 # --- apt ----------------------------------------------------------------------
-# CI runs without a terminal: no package may stop to ask a question.
-export DEBIAN_FRONTEND=noninteractive
 # apt_ensure pkg...: install only what is missing. `apt-get update` runs only when a
 # package is missing AND the first install attempt fails (stale or empty lists on a
 # fresh image), so a machine that has everything never touches apt at all.
