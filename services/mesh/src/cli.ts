@@ -1,4 +1,4 @@
-import type { CommandIO } from './commands/command.js';
+import type { CommandIO } from '@mobility/runtime';
 import { runCli } from './commands/run.js';
 
 // `pnpm mobility <verb>`: people read stderr, scripts read the last line of stdout.

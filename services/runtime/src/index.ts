@@ -1,5 +1,6 @@
 export * from './access/index.js';
 export * from './bus/index.js';
+export * from './cli/command.js';
 export * from './config/config.js';
 export * from './grpc/index.js';
 export * from './hot-state/index.js';

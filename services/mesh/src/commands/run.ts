@@ -1,5 +1,4 @@
-import { ConfigError } from '@mobility/runtime';
-import { type CommandIO, UsageError } from './command.js';
+import { type CommandIO, ConfigError, UsageError } from '@mobility/runtime';
 import { COMMANDS } from './index.js';
 
 /**

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isRole, issueToken, loadAuthSecret, ROLES } from '@mobility/runtime';
-import { type Command, UsageError } from './command.js';
+import { type Command, isRole, issueToken, loadAuthSecret, ROLES, UsageError } from '@mobility/runtime';
 
 /** Mints a bearer token signed with MOBILITY_AUTH_SECRET, for operators' tools, agencies and tests. */
 export const tokenCommand: Command = {

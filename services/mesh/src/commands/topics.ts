@@ -1,5 +1,5 @@
 import { ALL_TOPICS, RETENTION } from '@mobility/contracts/topics';
-import type { Command } from './command.js';
+import type { Command } from '@mobility/runtime';
 
 /** The topic catalogue, for people wiring a consumer and for scripts. */
 export const topicsCommand: Command = {
