@@ -1,1 +1,2 @@
-export {};
+export type { LiveOccupancy } from './domain/occupancy.js';
+export { CONSUMER_GROUPS, parkingAccessPolicy, parkingService } from './service.js';

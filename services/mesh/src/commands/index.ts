@@ -1,3 +1,5 @@
+import { parkingEvalCommand } from '@mobility/parking/eval';
+import { routingBenchCommand } from '@mobility/routing/bench';
 import { type Command, withSubcommands } from '@mobility/runtime';
 import { tokenCommand } from './token.js';
 import { topicsCommand } from './topics.js';
@@ -9,6 +11,10 @@ import { topicsCommand } from './topics.js';
 export const COMMANDS: Readonly<Record<string, Command>> = {
   token: tokenCommand,
   topics: topicsCommand,
-  eval: withSubcommands('evaluate a service against real data (last line: JSON figures)', {}),
-  bench: withSubcommands('benchmark a service (last line: JSON figures)', {}),
+  eval: withSubcommands('evaluate a service against real data (last line: JSON figures)', {
+    parking: parkingEvalCommand,
+  }),
+  bench: withSubcommands('benchmark a service (last line: JSON figures)', {
+    routing: routingBenchCommand,
+  }),
 };

@@ -198,6 +198,18 @@ export interface FindAvailableRequest {
   kinds: FacilityKind[];
   /** Maximum number of options; 0 = 5. */
   maxResults: number;
+  /**
+   * Where the driver is now. Used, when arrival_time is absent, to estimate the arrival from the
+   * straight-line distance to each facility at drive_speed_mps.
+   */
+  origin?:
+    | GeoPoint
+    | undefined;
+  /**
+   * Assumed mean driving speed for the arrival estimate, metres per second; 0 = server default
+   * (8.3 m/s, about 30 km/h in town).
+   */
+  driveSpeedMps: number;
 }
 
 /** One suggested facility. */
@@ -226,13 +238,65 @@ export interface ParkingOption {
    * Price advice and ranking reasons (e.g. "2 min further walk saves 3.00 and avoids a HIGH
    * occupancy facility"), with the compared factors.
    */
-  advice?: Explanation | undefined;
+  advice?:
+    | Explanation
+    | undefined;
+  /** Arrival time the expectation refers to (given, or estimated from origin and speed). */
+  arrivalTime?: Date | undefined;
 }
 
 /** Response of ParkingService.FindAvailable. */
 export interface FindAvailableResponse {
   /** Options, best first. */
   options: ParkingOption[];
+}
+
+/** Request of ParkingService.GetOccupancyHistory. */
+export interface GetOccupancyHistoryRequest {
+  /** Facility id. */
+  facilityId: string;
+  /** Start of the window (inclusive). */
+  from?:
+    | Date
+    | undefined;
+  /** End of the window (exclusive); absent = now. */
+  to?:
+    | Date
+    | undefined;
+  /** Bucket width; absent = 1 hour. At least 1 minute; at most 10000 buckets per request. */
+  bucket?: Duration | undefined;
+}
+
+/** Aggregate of the validated occupancy readings that fell in one bucket. */
+export interface OccupancyBucket {
+  /** Start of the bucket (aligned to the Unix epoch in UTC). */
+  bucketStart?:
+    | Date
+    | undefined;
+  /** Mean occupied bays over the readings in the bucket. */
+  meanOccupied: number;
+  /** Fewest occupied bays seen. */
+  minOccupied: number;
+  /** Most occupied bays seen. */
+  maxOccupied: number;
+  /** Mean of occupied / capacity, 0..1. */
+  meanOccupancyRatio: number;
+  /** Capacity in effect at the end of the bucket. */
+  capacity: number;
+  /** Number of readings aggregated. */
+  samples: number;
+}
+
+/** Response of ParkingService.GetOccupancyHistory. */
+export interface GetOccupancyHistoryResponse {
+  /** Facility id. */
+  facilityId: string;
+  /** Bucket width used. */
+  bucket?:
+    | Duration
+    | undefined;
+  /** Buckets with at least one reading, ascending; a missing bucket means no data (a gap). */
+  buckets: OccupancyBucket[];
 }
 
 function createBaseListFacilitiesRequest(): ListFacilitiesRequest {
@@ -1511,6 +1575,8 @@ function createBaseFindAvailableRequest(): FindAvailableRequest {
     minAvailabilityProbability: 0,
     kinds: [],
     maxResults: 0,
+    origin: undefined,
+    driveSpeedMps: 0,
   };
 }
 
@@ -1543,6 +1609,12 @@ export const FindAvailableRequest: MessageFns<FindAvailableRequest> = {
     }
     if (message.maxResults !== 0) {
       writer.uint32(64).uint32(message.maxResults);
+    }
+    if (message.origin !== undefined) {
+      GeoPoint.encode(message.origin, writer.uint32(74).fork()).join();
+    }
+    if (message.driveSpeedMps !== 0) {
+      writer.uint32(85).float(message.driveSpeedMps);
     }
     return writer;
   },
@@ -1634,6 +1706,22 @@ export const FindAvailableRequest: MessageFns<FindAvailableRequest> = {
             message.maxResults = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.origin = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 85) {
+              break;
+            }
+
+            message.driveSpeedMps = reader.float();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1672,6 +1760,12 @@ export const FindAvailableRequest: MessageFns<FindAvailableRequest> = {
         : isSet(object.max_results)
         ? globalThis.Number(object.max_results)
         : 0,
+      origin: isSet(object.origin) ? GeoPoint.fromJSON(object.origin) : undefined,
+      driveSpeedMps: isSet(object.driveSpeedMps)
+        ? globalThis.Number(object.driveSpeedMps)
+        : isSet(object.drive_speed_mps)
+        ? globalThis.Number(object.drive_speed_mps)
+        : 0,
     };
   },
 
@@ -1701,6 +1795,12 @@ export const FindAvailableRequest: MessageFns<FindAvailableRequest> = {
     if (message.maxResults !== 0) {
       obj.maxResults = Math.round(message.maxResults);
     }
+    if (message.origin !== undefined) {
+      obj.origin = GeoPoint.toJSON(message.origin);
+    }
+    if (message.driveSpeedMps !== 0) {
+      obj.driveSpeedMps = floatToJson(message.driveSpeedMps);
+    }
     return obj;
   },
 
@@ -1719,6 +1819,10 @@ export const FindAvailableRequest: MessageFns<FindAvailableRequest> = {
     message.minAvailabilityProbability = object.minAvailabilityProbability ?? 0;
     message.kinds = object.kinds?.map((e) => e) || [];
     message.maxResults = object.maxResults ?? 0;
+    message.origin = (object.origin !== undefined && object.origin !== null)
+      ? GeoPoint.fromPartial(object.origin)
+      : undefined;
+    message.driveSpeedMps = object.driveSpeedMps ?? 0;
     return message;
   },
 };
@@ -1733,6 +1837,7 @@ function createBaseParkingOption(): ParkingOption {
     estimatedPrice: undefined,
     score: 0,
     advice: undefined,
+    arrivalTime: undefined,
   };
 }
 
@@ -1761,6 +1866,9 @@ export const ParkingOption: MessageFns<ParkingOption> = {
     }
     if (message.advice !== undefined) {
       Explanation.encode(message.advice, writer.uint32(66).fork()).join();
+    }
+    if (message.arrivalTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.arrivalTime), writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1842,6 +1950,14 @@ export const ParkingOption: MessageFns<ParkingOption> = {
             message.advice = Explanation.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.arrivalTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1880,6 +1996,11 @@ export const ParkingOption: MessageFns<ParkingOption> = {
         : undefined,
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
       advice: isSet(object.advice) ? Explanation.fromJSON(object.advice) : undefined,
+      arrivalTime: isSet(object.arrivalTime)
+        ? fromJsonTimestamp(object.arrivalTime)
+        : isSet(object.arrival_time)
+        ? fromJsonTimestamp(object.arrival_time)
+        : undefined,
     };
   },
 
@@ -1909,6 +2030,9 @@ export const ParkingOption: MessageFns<ParkingOption> = {
     if (message.advice !== undefined) {
       obj.advice = Explanation.toJSON(message.advice);
     }
+    if (message.arrivalTime !== undefined) {
+      obj.arrivalTime = message.arrivalTime.toISOString();
+    }
     return obj;
   },
 
@@ -1933,6 +2057,7 @@ export const ParkingOption: MessageFns<ParkingOption> = {
     message.advice = (object.advice !== undefined && object.advice !== null)
       ? Explanation.fromPartial(object.advice)
       : undefined;
+    message.arrivalTime = object.arrivalTime ?? undefined;
     return message;
   },
 };
@@ -2004,6 +2129,431 @@ export const FindAvailableResponse: MessageFns<FindAvailableResponse> = {
   fromPartial<I extends Exact<DeepPartial<FindAvailableResponse>, I>>(object: I): FindAvailableResponse {
     const message = createBaseFindAvailableResponse();
     message.options = object.options?.map((e) => ParkingOption.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetOccupancyHistoryRequest(): GetOccupancyHistoryRequest {
+  return { facilityId: "", from: undefined, to: undefined, bucket: undefined };
+}
+
+export const GetOccupancyHistoryRequest: MessageFns<GetOccupancyHistoryRequest> = {
+  encode(message: GetOccupancyHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.facilityId !== "") {
+      writer.uint32(10).string(message.facilityId);
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(toTimestamp(message.from), writer.uint32(18).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(toTimestamp(message.to), writer.uint32(26).fork()).join();
+    }
+    if (message.bucket !== undefined) {
+      Duration.encode(message.bucket, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOccupancyHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOccupancyHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.facilityId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.bucket = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOccupancyHistoryRequest {
+    return {
+      facilityId: isSet(object.facilityId)
+        ? globalThis.String(object.facilityId)
+        : isSet(object.facility_id)
+        ? globalThis.String(object.facility_id)
+        : "",
+      from: isSet(object.from) ? fromJsonTimestamp(object.from) : undefined,
+      to: isSet(object.to) ? fromJsonTimestamp(object.to) : undefined,
+      bucket: isSet(object.bucket) ? Duration.fromJSON(object.bucket) : undefined,
+    };
+  },
+
+  toJSON(message: GetOccupancyHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.facilityId !== "") {
+      obj.facilityId = message.facilityId;
+    }
+    if (message.from !== undefined) {
+      obj.from = message.from.toISOString();
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to.toISOString();
+    }
+    if (message.bucket !== undefined) {
+      obj.bucket = Duration.toJSON(message.bucket);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetOccupancyHistoryRequest>, I>>(base?: I): GetOccupancyHistoryRequest {
+    return GetOccupancyHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetOccupancyHistoryRequest>, I>>(object: I): GetOccupancyHistoryRequest {
+    const message = createBaseGetOccupancyHistoryRequest();
+    message.facilityId = object.facilityId ?? "";
+    message.from = object.from ?? undefined;
+    message.to = object.to ?? undefined;
+    message.bucket = (object.bucket !== undefined && object.bucket !== null)
+      ? Duration.fromPartial(object.bucket)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseOccupancyBucket(): OccupancyBucket {
+  return {
+    bucketStart: undefined,
+    meanOccupied: 0,
+    minOccupied: 0,
+    maxOccupied: 0,
+    meanOccupancyRatio: 0,
+    capacity: 0,
+    samples: 0,
+  };
+}
+
+export const OccupancyBucket: MessageFns<OccupancyBucket> = {
+  encode(message: OccupancyBucket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bucketStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.bucketStart), writer.uint32(10).fork()).join();
+    }
+    if (message.meanOccupied !== 0) {
+      writer.uint32(21).float(message.meanOccupied);
+    }
+    if (message.minOccupied !== 0) {
+      writer.uint32(24).uint32(message.minOccupied);
+    }
+    if (message.maxOccupied !== 0) {
+      writer.uint32(32).uint32(message.maxOccupied);
+    }
+    if (message.meanOccupancyRatio !== 0) {
+      writer.uint32(45).float(message.meanOccupancyRatio);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(48).uint32(message.capacity);
+    }
+    if (message.samples !== 0) {
+      writer.uint32(56).uint32(message.samples);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OccupancyBucket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOccupancyBucket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bucketStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 21) {
+              break;
+            }
+
+            message.meanOccupied = reader.float();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minOccupied = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxOccupied = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 45) {
+              break;
+            }
+
+            message.meanOccupancyRatio = reader.float();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.capacity = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.samples = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OccupancyBucket {
+    return {
+      bucketStart: isSet(object.bucketStart)
+        ? fromJsonTimestamp(object.bucketStart)
+        : isSet(object.bucket_start)
+        ? fromJsonTimestamp(object.bucket_start)
+        : undefined,
+      meanOccupied: isSet(object.meanOccupied)
+        ? globalThis.Number(object.meanOccupied)
+        : isSet(object.mean_occupied)
+        ? globalThis.Number(object.mean_occupied)
+        : 0,
+      minOccupied: isSet(object.minOccupied)
+        ? globalThis.Number(object.minOccupied)
+        : isSet(object.min_occupied)
+        ? globalThis.Number(object.min_occupied)
+        : 0,
+      maxOccupied: isSet(object.maxOccupied)
+        ? globalThis.Number(object.maxOccupied)
+        : isSet(object.max_occupied)
+        ? globalThis.Number(object.max_occupied)
+        : 0,
+      meanOccupancyRatio: isSet(object.meanOccupancyRatio)
+        ? globalThis.Number(object.meanOccupancyRatio)
+        : isSet(object.mean_occupancy_ratio)
+        ? globalThis.Number(object.mean_occupancy_ratio)
+        : 0,
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      samples: isSet(object.samples) ? globalThis.Number(object.samples) : 0,
+    };
+  },
+
+  toJSON(message: OccupancyBucket): unknown {
+    const obj: any = {};
+    if (message.bucketStart !== undefined) {
+      obj.bucketStart = message.bucketStart.toISOString();
+    }
+    if (message.meanOccupied !== 0) {
+      obj.meanOccupied = floatToJson(message.meanOccupied);
+    }
+    if (message.minOccupied !== 0) {
+      obj.minOccupied = Math.round(message.minOccupied);
+    }
+    if (message.maxOccupied !== 0) {
+      obj.maxOccupied = Math.round(message.maxOccupied);
+    }
+    if (message.meanOccupancyRatio !== 0) {
+      obj.meanOccupancyRatio = floatToJson(message.meanOccupancyRatio);
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.samples !== 0) {
+      obj.samples = Math.round(message.samples);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OccupancyBucket>, I>>(base?: I): OccupancyBucket {
+    return OccupancyBucket.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OccupancyBucket>, I>>(object: I): OccupancyBucket {
+    const message = createBaseOccupancyBucket();
+    message.bucketStart = object.bucketStart ?? undefined;
+    message.meanOccupied = object.meanOccupied ?? 0;
+    message.minOccupied = object.minOccupied ?? 0;
+    message.maxOccupied = object.maxOccupied ?? 0;
+    message.meanOccupancyRatio = object.meanOccupancyRatio ?? 0;
+    message.capacity = object.capacity ?? 0;
+    message.samples = object.samples ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetOccupancyHistoryResponse(): GetOccupancyHistoryResponse {
+  return { facilityId: "", bucket: undefined, buckets: [] };
+}
+
+export const GetOccupancyHistoryResponse: MessageFns<GetOccupancyHistoryResponse> = {
+  encode(message: GetOccupancyHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.facilityId !== "") {
+      writer.uint32(10).string(message.facilityId);
+    }
+    if (message.bucket !== undefined) {
+      Duration.encode(message.bucket, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.buckets) {
+      OccupancyBucket.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOccupancyHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOccupancyHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.facilityId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bucket = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.buckets.push(OccupancyBucket.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOccupancyHistoryResponse {
+    return {
+      facilityId: isSet(object.facilityId)
+        ? globalThis.String(object.facilityId)
+        : isSet(object.facility_id)
+        ? globalThis.String(object.facility_id)
+        : "",
+      bucket: isSet(object.bucket) ? Duration.fromJSON(object.bucket) : undefined,
+      buckets: globalThis.Array.isArray(object?.buckets)
+        ? object.buckets.map((e: any) => OccupancyBucket.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetOccupancyHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.facilityId !== "") {
+      obj.facilityId = message.facilityId;
+    }
+    if (message.bucket !== undefined) {
+      obj.bucket = Duration.toJSON(message.bucket);
+    }
+    if (message.buckets?.length) {
+      obj.buckets = message.buckets.map((e) => OccupancyBucket.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetOccupancyHistoryResponse>, I>>(base?: I): GetOccupancyHistoryResponse {
+    return GetOccupancyHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetOccupancyHistoryResponse>, I>>(object: I): GetOccupancyHistoryResponse {
+    const message = createBaseGetOccupancyHistoryResponse();
+    message.facilityId = object.facilityId ?? "";
+    message.bucket = (object.bucket !== undefined && object.bucket !== null)
+      ? Duration.fromPartial(object.bucket)
+      : undefined;
+    message.buckets = object.buckets?.map((e) => OccupancyBucket.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2080,6 +2630,18 @@ export const ParkingServiceService = {
       Buffer.from(FindAvailableResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FindAvailableResponse => FindAvailableResponse.decode(value),
   },
+  /** Occupancy history of a facility aggregated into fixed time buckets, for planners. */
+  getOccupancyHistory: {
+    path: "/mobility.parking.v1.ParkingService/GetOccupancyHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetOccupancyHistoryRequest): Buffer =>
+      Buffer.from(GetOccupancyHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetOccupancyHistoryRequest => GetOccupancyHistoryRequest.decode(value),
+    responseSerialize: (value: GetOccupancyHistoryResponse): Buffer =>
+      Buffer.from(GetOccupancyHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetOccupancyHistoryResponse => GetOccupancyHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface ParkingServiceServer extends UntypedServiceImplementation {
@@ -2095,6 +2657,8 @@ export interface ParkingServiceServer extends UntypedServiceImplementation {
   getForecast: handleUnaryCall<GetForecastRequest, GetForecastResponse>;
   /** Facilities near a destination likely to have a free space on arrival, best first, with price. */
   findAvailable: handleUnaryCall<FindAvailableRequest, FindAvailableResponse>;
+  /** Occupancy history of a facility aggregated into fixed time buckets, for planners. */
+  getOccupancyHistory: handleUnaryCall<GetOccupancyHistoryRequest, GetOccupancyHistoryResponse>;
 }
 
 export interface ParkingServiceClient extends Client {
@@ -2187,6 +2751,22 @@ export interface ParkingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: FindAvailableResponse) => void,
+  ): ClientUnaryCall;
+  /** Occupancy history of a facility aggregated into fixed time buckets, for planners. */
+  getOccupancyHistory(
+    request: GetOccupancyHistoryRequest,
+    callback: (error: ServiceError | null, response: GetOccupancyHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getOccupancyHistory(
+    request: GetOccupancyHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetOccupancyHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getOccupancyHistory(
+    request: GetOccupancyHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetOccupancyHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -49,7 +49,10 @@ export interface ParkAndRideOptions {
   enabled: boolean;
   /** Maximum driving distance from the origin to the facility, metres; 0 = 20 km. */
   maxDriveDistanceM: number;
-  /** Skip facilities forecast full on arrival. */
+  /**
+   * Only facilities whose recent occupancy shows free spaces; when false, facilities without recent
+   * data are considered too. Facilities known to be full are never offered.
+   */
   requireFreeSpace: boolean;
 }
 
@@ -2509,8 +2512,10 @@ export const GetFeedInfoResponse: MessageFns<GetFeedInfoResponse> = {
 export type RoutingServiceService = typeof RoutingServiceService;
 export const RoutingServiceService = {
   /**
-   * Itineraries from origin to destination, best first. INVALID_ARGUMENT for unknown stops or
-   * coordinates outside the network; an empty list (with notices) when no journey exists.
+   * Itineraries from origin to destination, best first. NOT_FOUND for a stop_id the feed does not
+   * have; INVALID_ARGUMENT for a malformed request or a coordinate with no stop within reach;
+   * OUT_OF_RANGE for a time outside the feed's service days; FAILED_PRECONDITION when no timetable
+   * is loaded. An empty list (with notices) when no journey exists.
    */
   planJourney: {
     path: "/mobility.routing.v1.RoutingService/PlanJourney" as const,
@@ -2521,7 +2526,7 @@ export const RoutingServiceService = {
     responseSerialize: (value: PlanJourneyResponse): Buffer => Buffer.from(PlanJourneyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PlanJourneyResponse => PlanJourneyResponse.decode(value),
   },
-  /** The loaded timetable and realtime state. */
+  /** The loaded timetable and realtime state; empty fields when no timetable is loaded. */
   getFeedInfo: {
     path: "/mobility.routing.v1.RoutingService/GetFeedInfo" as const,
     requestStream: false as const,
@@ -2535,18 +2540,22 @@ export const RoutingServiceService = {
 
 export interface RoutingServiceServer extends UntypedServiceImplementation {
   /**
-   * Itineraries from origin to destination, best first. INVALID_ARGUMENT for unknown stops or
-   * coordinates outside the network; an empty list (with notices) when no journey exists.
+   * Itineraries from origin to destination, best first. NOT_FOUND for a stop_id the feed does not
+   * have; INVALID_ARGUMENT for a malformed request or a coordinate with no stop within reach;
+   * OUT_OF_RANGE for a time outside the feed's service days; FAILED_PRECONDITION when no timetable
+   * is loaded. An empty list (with notices) when no journey exists.
    */
   planJourney: handleUnaryCall<PlanJourneyRequest, PlanJourneyResponse>;
-  /** The loaded timetable and realtime state. */
+  /** The loaded timetable and realtime state; empty fields when no timetable is loaded. */
   getFeedInfo: handleUnaryCall<GetFeedInfoRequest, GetFeedInfoResponse>;
 }
 
 export interface RoutingServiceClient extends Client {
   /**
-   * Itineraries from origin to destination, best first. INVALID_ARGUMENT for unknown stops or
-   * coordinates outside the network; an empty list (with notices) when no journey exists.
+   * Itineraries from origin to destination, best first. NOT_FOUND for a stop_id the feed does not
+   * have; INVALID_ARGUMENT for a malformed request or a coordinate with no stop within reach;
+   * OUT_OF_RANGE for a time outside the feed's service days; FAILED_PRECONDITION when no timetable
+   * is loaded. An empty list (with notices) when no journey exists.
    */
   planJourney(
     request: PlanJourneyRequest,
@@ -2563,7 +2572,7 @@ export interface RoutingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PlanJourneyResponse) => void,
   ): ClientUnaryCall;
-  /** The loaded timetable and realtime state. */
+  /** The loaded timetable and realtime state; empty fields when no timetable is loaded. */
   getFeedInfo(
     request: GetFeedInfoRequest,
     callback: (error: ServiceError | null, response: GetFeedInfoResponse) => void,

@@ -1,0 +1,4 @@
+import { runService } from '@mobility/runtime';
+import { parkingService } from './service.js';
+
+await runService(parkingService);
