@@ -7,7 +7,7 @@
  */
 export { ServiceCalendar } from './calendar.js';
 export { GtfsReadError, type ReadOptions, readGtfsFile, readGtfsTexts, readGtfsZip } from './read.js';
-export { buildTripSchedules, haversineM, type TripSchedule } from './schedules.js';
+export { buildTripSchedules, type TripSchedule } from './schedules.js';
 export {
   addDays,
   daysBetween,

@@ -1,3 +1,4 @@
+import { haversineMetres } from '@mobility/runtime/util';
 import type { GtfsFeed, GtfsIssue, StopService, StopTime } from './types.js';
 
 /** One trip's stop times, in stop_sequence order, with every time resolved. */
@@ -9,18 +10,6 @@ export interface TripSchedule {
   departures: number[];
   pickupTypes: StopService[];
   dropOffTypes: StopService[];
-}
-
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres. */
-export function haversineM(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const toRad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * toRad;
-  const dLon = (lon2 - lon1) * toRad;
-  const a =
-    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * toRad) * Math.cos(lat2 * toRad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
 /**
@@ -115,7 +104,7 @@ function interpolate(
     else {
       const a = position.get(rows[i - 1]?.stopId as string);
       const b = position.get(rows[i]?.stopId as string);
-      const step = a && b && Number.isFinite(a.lat + b.lat) ? haversineM(a.lat, a.lon, b.lat, b.lon) : 0;
+      const step = a && b && Number.isFinite(a.lat + b.lat) ? haversineMetres(a.lat, a.lon, b.lat, b.lon) : 0;
       along[i] = (along[i - 1] as number) + step;
     }
   }

@@ -1,3 +1,5 @@
+import { zoneOffsetMs } from '@mobility/runtime/util';
+
 /**
  * GTFS times and dates. A GTFS time is measured from "noon minus 12 h" of the service day, so it
  * may exceed 24:00:00 for trips running past midnight; we keep it as plain seconds.
@@ -51,30 +53,6 @@ export function daysBetween(a: string, b: string): number {
 /** 0 = Monday ... 6 = Sunday, the column order of calendar.txt. */
 export function weekdayIndex(date: string): number {
   return (new Date(toUtcMs(date)).getUTCDay() + 6) % 7;
-}
-
-/** Offset of local time from UTC in ms at an instant, for an IANA time zone. */
-function zoneOffsetMs(timeZone: string, atMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(atMs));
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-  const local = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return local - Math.floor(atMs / 1000) * 1000;
 }
 
 /**

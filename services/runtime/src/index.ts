@@ -8,3 +8,4 @@ export * from './log/logger.js';
 export * from './service/index.js';
 export * from './storage/index.js';
 export * from './telemetry/index.js';
+export * from './util/index.js';

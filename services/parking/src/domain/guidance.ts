@@ -4,7 +4,7 @@
  * answer. Pure: the caller brings facilities, their live state and (optionally) forecasts.
  */
 import { Comparison, type Explanation, type Factor } from '@mobility/contracts/common/v1/explanation';
-import { haversineMetres, type LatLon } from './geo.js';
+import { distanceMetres, type LatLon } from './geo.js';
 import { occupancyRatio, type TargetBand } from './occupancy.js';
 import {
   advisePrice,
@@ -59,7 +59,7 @@ export function nearby<F extends { location: LatLon }>(
   maxWalkM: number,
 ): Array<{ facility: F; walkM: number }> {
   return facilities
-    .map((facility) => ({ facility, walkM: haversineMetres(facility.location, destination) }))
+    .map((facility) => ({ facility, walkM: distanceMetres(facility.location, destination) }))
     .filter((entry) => entry.walkM <= maxWalkM)
     .sort((a, b) => a.walkM - b.walkM);
 }
@@ -78,7 +78,7 @@ export function estimateArrival(
     return Math.max(now, options.arrivalTime);
   if (options.origin) {
     const speed = options.speedMps && options.speedMps > 0 ? options.speedMps : DEFAULT_DRIVE_SPEED_MPS;
-    return now + (haversineMetres(options.origin, facility) / speed) * 1000;
+    return now + (distanceMetres(options.origin, facility) / speed) * 1000;
   }
   return now;
 }

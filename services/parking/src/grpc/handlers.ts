@@ -37,7 +37,7 @@ import {
   unary,
 } from '@mobility/runtime';
 import { bandOf, categoryCapacity, facilityProblems, tariffOf } from '../domain/facility.js';
-import { haversineMetres, isValidLatLon } from '../domain/geo.js';
+import { distanceMetres, isValidLatLon } from '../domain/geo.js';
 import {
   DEFAULT_MAX_RESULTS,
   DEFAULT_MAX_WALK_M,
@@ -354,7 +354,7 @@ export function createParkingHandlers(deps: HandlerDeps): ParkingServiceServer {
         const state = states.get(option.facility.facilityId);
         return {
           facility,
-          walkDistanceM: haversineMetres(option.facility.location, destination),
+          walkDistanceM: distanceMetres(option.facility.location, destination),
           ...(state ? { current: toOccupancy(state, facility) } : {}),
           expectedFreeOnArrival: Number.isFinite(option.expectation.expectedFree)
             ? option.expectation.expectedFree

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { haversineMetres } from '../../src/domain/geo.js';
+import { distanceMetres } from '../../src/domain/geo.js';
 import {
   type EvaluatedOption,
   estimateArrival,
@@ -21,7 +21,7 @@ const facility = (id: string, overrides: Partial<GuidanceFacility> = {}): Guidan
 
 describe('distance and arrival', () => {
   it('measures great-circle distance (1 degree of latitude is about 111 km)', () => {
-    expect(haversineMetres({ lat: 52, lon: -1.9 }, { lat: 53, lon: -1.9 })).toBeCloseTo(111_195, -2);
+    expect(distanceMetres({ lat: 52, lon: -1.9 }, { lat: 53, lon: -1.9 })).toBeCloseTo(111_195, -2);
   });
 
   it('keeps facilities within the walk, nearest first', () => {
@@ -42,7 +42,7 @@ describe('distance and arrival', () => {
     expect(estimateArrival(now, at, { arrivalTime: now + 5_000 })).toBe(now + 5_000);
     const origin = { lat: 52.4778 + 0.045, lon: -1.8989 }; // ~5 km north
     const arrival = estimateArrival(now, at, { origin, speedMps: 10 });
-    expect((arrival - now) / 1000).toBeCloseTo(haversineMetres(origin, at) / 10, 3);
+    expect((arrival - now) / 1000).toBeCloseTo(distanceMetres(origin, at) / 10, 3);
     expect(estimateArrival(now, at, {})).toBe(now);
   });
 });

@@ -3,10 +3,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CommandIO, UsageError } from '@mobility/runtime';
+import { seededRandom } from '@mobility/runtime/util';
 import { describe, expect, it } from 'vitest';
 import type { Forecaster, OccupancyObservation } from '../../src/domain/forecast/index.js';
 import { parkingEvalCommand, parseBirminghamCsv, walkForward } from '../../src/eval/index.js';
-import { random } from '../domain/forecast/synthetic.js';
 
 const io: CommandIO = { say: () => {}, env: {} };
 const REAL_CSV = new URL(
@@ -20,7 +20,7 @@ function stamp(date: Date): string {
 
 /** Three weeks of three car parks in the Birmingham layout, 08:00-16:30 every ~30 min, with known dirt. */
 async function writeSmallCsv(): Promise<string> {
-  const next = random(42);
+  const next = seededRandom(42);
   const lines = ['SystemCodeNumber,Capacity,Occupancy,LastUpdated'];
   for (const [name, capacity] of [
     ['CP-A', 300],

@@ -1,7 +1,7 @@
 import { type GtfsFeed, readGtfsFile } from '@mobility/gtfs';
 import { type Command, type CommandIO, UsageError } from '@mobility/runtime';
+import { seededRandom } from '@mobility/runtime/util';
 import { buildTimetable, PlanningError, planJourneys, type Timetable } from '../domain/index.js';
-import { seededRandom } from './prng.js';
 import { buildReference, referenceArrivals } from './reference.js';
 import { SYNTHETIC_DATE, syntheticFeed } from './synthetic.js';
 

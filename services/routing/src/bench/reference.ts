@@ -1,4 +1,5 @@
-import { buildTripSchedules, type GtfsFeed, haversineM, ServiceCalendar } from '@mobility/gtfs';
+import { buildTripSchedules, type GtfsFeed, ServiceCalendar } from '@mobility/gtfs';
+import { haversineMetres } from '@mobility/runtime/util';
 
 /**
  * An independent, deliberately plain journey planner used to check RAPTOR: a time-dependent
@@ -79,7 +80,7 @@ export function buildReference(feed: GtfsFeed, date: string, radiusM: number): R
       const b = byLat[y] as number;
       const sb = stops[b] as (typeof stops)[number];
       if (sb.stopLat - sa.stopLat > latReach) break;
-      const d = haversineM(sa.stopLat, sa.stopLon, sb.stopLat, sb.stopLon);
+      const d = haversineMetres(sa.stopLat, sa.stopLon, sb.stopLat, sb.stopLon);
       if (d <= radiusM) {
         links.set(`${a}>${b}`, [b, d, -1]);
         links.set(`${b}>${a}`, [a, d, -1]);
@@ -97,7 +98,7 @@ export function buildReference(feed: GtfsFeed, date: string, radiusM: number): R
     }
     const sa = stops[a] as (typeof stops)[number];
     const sb = stops[b] as (typeof stops)[number];
-    const d = links.get(`${a}>${b}`)?.[1] ?? haversineM(sa.stopLat, sa.stopLon, sb.stopLat, sb.stopLon);
+    const d = links.get(`${a}>${b}`)?.[1] ?? haversineMetres(sa.stopLat, sa.stopLon, sb.stopLat, sb.stopLon);
     links.set(`${a}>${b}`, [b, d, tr.transferType === 2 ? (tr.minTransferTime ?? -1) : -1]);
   }
   for (const [key, link] of links) footpaths[Number(key.split('>')[0])]?.push(link);

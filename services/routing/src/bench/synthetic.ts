@@ -1,5 +1,5 @@
 import type { GtfsFeed, Stop, StopTime, Trip } from '@mobility/gtfs';
-import { seededRandom } from './prng.js';
+import { seededRandom } from '@mobility/runtime/util';
 
 export interface SyntheticOptions {
   /** Approximate number of stops (a square grid). */

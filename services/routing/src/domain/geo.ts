@@ -1,6 +1,6 @@
-import { haversineM } from '@mobility/gtfs';
+import { haversineMetres } from '@mobility/runtime/util';
 
-export { haversineM };
+export { haversineMetres };
 
 /** Seconds to walk a distance, rounded up so a plan never promises a walk faster than it is. */
 export function walkSeconds(distanceM: number, speedMps: number): number {
@@ -68,7 +68,7 @@ export class StopGrid {
         const cell = this.cells.get(this.key(cx + dx, cy + dy));
         if (!cell) continue;
         for (const stop of cell) {
-          const d = haversineM(lat, lon, this.lat[stop] as number, this.lon[stop] as number);
+          const d = haversineMetres(lat, lon, this.lat[stop] as number, this.lon[stop] as number);
           if (d <= radiusM) visit(stop, d);
         }
       }

@@ -1,5 +1,5 @@
 import { isGtfsDate } from '@mobility/gtfs';
-import { haversineM, walkSeconds } from './geo.js';
+import { haversineMetres, walkSeconds } from './geo.js';
 import {
   type Access,
   type BlockSource,
@@ -196,7 +196,7 @@ function parkAndRideOptions(
       facility.expectedFreeSpaces < 1
     )
       continue;
-    const straight = haversineM(origin.lat, origin.lon, facility.lat, facility.lon);
+    const straight = haversineMetres(origin.lat, origin.lon, facility.lat, facility.lon);
     if (straight > maxDrive) continue;
     const distanceM = straight * ROAD_DETOUR;
     const driveSeconds = Math.ceil(distanceM / driveSpeed);
@@ -219,7 +219,7 @@ function parkAndRideOptions(
 
 function directWalk(request: JourneyRequest, maxWalkM: number): number | undefined {
   if (request.from.kind !== 'point' || request.to.kind !== 'point') return undefined;
-  const d = haversineM(request.from.lat, request.from.lon, request.to.lat, request.to.lon);
+  const d = haversineMetres(request.from.lat, request.from.lon, request.to.lat, request.to.lon);
   return d <= maxWalkM ? d : undefined;
 }
 

@@ -1,6 +1,6 @@
+import { seededRandom } from '@mobility/runtime/util';
 import { describe, expect, it } from 'vitest';
 import { buildReference, referenceArrivals, SYNTHETIC_DATE, syntheticFeed } from '../../src/bench/index.js';
-import { seededRandom } from '../../src/bench/prng.js';
 import {
   buildTimetable,
   type Itinerary,

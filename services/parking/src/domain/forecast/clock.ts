@@ -1,3 +1,4 @@
+import { zoneOffsetMs } from '@mobility/runtime/util';
 /**
  * Local calendar position of an instant. Seasonality is a matter of wall-clock time (people park at
  * 9 am local time, whatever the UTC offset), so every forecaster reads time through one of these.
@@ -34,33 +35,13 @@ export function fixedOffsetClock(offsetMinutes = 0): LocalClock {
  * cached, since Intl formatting is far slower than the forecasters' arithmetic.
  */
 export function timeZoneClock(timeZone: string): LocalClock {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
   const offsets = new Map<number, number>();
   const QUARTER_MS = 15 * MINUTE_MS;
   const offsetAt = (at: number): number => {
     const bucket = Math.floor(at / QUARTER_MS);
     const cached = offsets.get(bucket);
     if (cached !== undefined) return cached;
-    const probe = bucket * QUARTER_MS;
-    const parts = Object.fromEntries(format.formatToParts(probe).map((part) => [part.type, part.value]));
-    const asUtc = Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
-    );
-    const offset = asUtc - probe;
+    const offset = zoneOffsetMs(timeZone, bucket * QUARTER_MS);
     if (offsets.size > 50_000) offsets.clear();
     offsets.set(bucket, offset);
     return offset;

@@ -1,3 +1,4 @@
+import { seededRandom } from '@mobility/runtime/util';
 import type { OccupancyObservation } from '../../../src/domain/forecast/index.js';
 
 /** Deterministic series with a known weekly shape, for forecaster tests. */
@@ -5,17 +6,6 @@ export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 /** Monday 2024-01-01 00:00 UTC. */
 export const MONDAY = Date.UTC(2024, 0, 1);
-
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -46,7 +36,7 @@ export interface SeriesOptions {
 
 export function weeklySeries(options: SeriesOptions): OccupancyObservation[] {
   const capacity = options.capacity ?? 400;
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const observations: OccupancyObservation[] = [];
   for (let day = 0; day < options.days; day++) {
     const weekday = (day + 1) % 7;

@@ -1,4 +1,7 @@
-/** mulberry32: a tiny seeded PRNG, so a benchmark run can be repeated query for query. */
+/**
+ * A small seeded PRNG (mulberry32): benchmarks, simulations and property tests repeat draw for draw
+ * from the same seed, which Math.random cannot.
+ */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

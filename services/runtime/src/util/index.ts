@@ -1,0 +1,5 @@
+// Small domain-neutral helpers shared by services; a light entry point (`@mobility/runtime/util`)
+// that loads none of the kit's infrastructure.
+export * from './geo.js';
+export * from './random.js';
+export * from './time-zone.js';
