@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { SHARED_DATA, sharedDataAvailable } from '@mobility/runtime/testing';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import {
@@ -128,34 +128,35 @@ describe('calendar', () => {
   });
 });
 
-// ../shared/data next to the repository checkout (/work/main -> /work/shared/data).
-const DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
-const CAIRNS = `${DATA}gtfs/cairns/cairns_gtfs.zip`;
-const WMATA = `${DATA}avl/wmata-2026-02-16/gtfs.zip`;
+const CAIRNS = join(SHARED_DATA, 'gtfs/cairns/cairns_gtfs.zip');
+const WMATA = join(SHARED_DATA, 'avl/wmata-2026-02-16/gtfs.zip');
 
-describe.runIf(existsSync(CAIRNS) && existsSync(WMATA))('real feeds', () => {
-  it('reads cairns (blank times between timepoints)', async () => {
-    const feed = await readGtfsFile(CAIRNS);
-    expect([
-      feed.stops.length,
-      feed.routes.length,
-      feed.trips.length,
-      feed.stopTimes.length,
-      feed.shapes.length,
-    ]).toEqual([416, 22, 1339, 37790, 22784]);
-    expect(feed.issues).toEqual([]);
-    const { schedules } = buildTripSchedules(feed);
-    expect(schedules).toHaveLength(1339);
-    expect(schedules.every((s) => s.arrivals.every(Number.isFinite))).toBe(true);
-  });
+describe.runIf(sharedDataAvailable('gtfs/cairns/cairns_gtfs.zip', 'avl/wmata-2026-02-16/gtfs.zip'))(
+  'real feeds',
+  () => {
+    it('reads cairns (blank times between timepoints)', async () => {
+      const feed = await readGtfsFile(CAIRNS);
+      expect([
+        feed.stops.length,
+        feed.routes.length,
+        feed.trips.length,
+        feed.stopTimes.length,
+        feed.shapes.length,
+      ]).toEqual([416, 22, 1339, 37790, 22784]);
+      expect(feed.issues).toEqual([]);
+      const { schedules } = buildTripSchedules(feed);
+      expect(schedules).toHaveLength(1339);
+      expect(schedules.every((s) => s.arrivals.every(Number.isFinite))).toBe(true);
+    });
 
-  it('reads wmata (quoted everything) and finds its service on 2026-02-16', async () => {
-    const feed = await readGtfsFile(WMATA, { skipShapes: true });
-    expect([feed.stops.length, feed.trips.length, feed.stopTimes.length, feed.shapes.length]).toEqual([
-      347, 4167, 232187, 0,
-    ]);
-    const calendar = new ServiceCalendar(feed.calendars, feed.calendarDates);
-    const active = calendar.servicesOn('20260216');
-    expect(feed.trips.filter((t) => active.has(t.serviceId)).length).toBeGreaterThan(0);
-  });
-});
+    it('reads wmata (quoted everything) and finds its service on 2026-02-16', async () => {
+      const feed = await readGtfsFile(WMATA, { skipShapes: true });
+      expect([feed.stops.length, feed.trips.length, feed.stopTimes.length, feed.shapes.length]).toEqual([
+        347, 4167, 232187, 0,
+      ]);
+      const calendar = new ServiceCalendar(feed.calendars, feed.calendarDates);
+      const active = calendar.servicesOn('20260216');
+      expect(feed.trips.filter((t) => active.has(t.serviceId)).length).toBeGreaterThan(0);
+    });
+  },
+);

@@ -1,18 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CommandIO, UsageError } from '@mobility/runtime';
+import { SHARED_DATA, sharedDataAvailable } from '@mobility/runtime/testing';
 import { seededRandom } from '@mobility/runtime/util';
 import { describe, expect, it } from 'vitest';
 import type { Forecaster, OccupancyObservation } from '../../src/domain/forecast/index.js';
 import { parkingEvalCommand, parseBirminghamCsv, walkForward } from '../../src/eval/index.js';
 
 const io: CommandIO = { say: () => {}, env: {} };
-const REAL_CSV = new URL(
-  '../../../../../shared/data/parking/birmingham/birmingham_parking.csv',
-  import.meta.url,
-);
+const REAL_CSV = new URL(`file://${join(SHARED_DATA, 'parking/birmingham/birmingham_parking.csv')}`);
 
 function stamp(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
@@ -134,7 +131,7 @@ describe('eval parking', () => {
     expect(() => parseBirminghamCsv('a,b\n1,2\n')).toThrow(/lacks column/);
   });
 
-  it.skipIf(!existsSync(REAL_CSV))(
+  it.runIf(sharedDataAvailable('parking/birmingham/birmingham_parking.csv'))(
     'runs on the real Birmingham file with sane figures',
     async () => {
       const result = await parkingEvalCommand.run(['--csv', REAL_CSV.pathname, '--horizon-min', '60'], io);

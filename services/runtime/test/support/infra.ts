@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Where the real infrastructure started by `pnpm infra:up` listens. Integration tests (*.int.test.ts)
@@ -32,4 +35,20 @@ export async function requireListening(what: string, hostPort: string, timeoutMs
 function splitHostPort(hostPort: string): [string, number] {
   const url = hostPort.includes('://') ? new URL(hostPort) : new URL(`tcp://${hostPort}`);
   return [url.hostname, Number(url.port)];
+}
+
+/** The real data sets in ../shared/data beside the checkout. Tests may read them; the product never does. */
+export const SHARED_DATA = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
+
+/**
+ * Whether the named files exist under ../shared/data. Away from CI a missing data set skips the
+ * test that needs it; CI always has the data beside its clone, so there a missing file is an error
+ * rather than a silent skip.
+ */
+export function sharedDataAvailable(...relativePaths: string[]): boolean {
+  const missing = relativePaths.filter((path) => !existsSync(join(SHARED_DATA, path)));
+  if (missing.length > 0 && process.env.CI === 'true') {
+    throw new Error(`CI expects ../shared/data beside the checkout; missing: ${missing.join(', ')}`);
+  }
+  return missing.length === 0;
 }
