@@ -84,13 +84,29 @@ function withOptional<T extends object>(target: T, optional: Record<string, stri
 const ACCESSIBILITY: readonly Accessibility[] = [0, 1, 2];
 const STOP_SERVICE: readonly StopService[] = [0, 1, 2, 3];
 
+/** Whether Intl knows the zone (IANA names such as Europe/Paris, and UTC). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const agencyRow: Mapper<Agency> = (c) => {
   const name = required(c, 'agency_name');
   const tz = c.field('agency_timezone');
   const [id, url, lang] = [c.field('agency_id'), c.field('agency_url'), c.field('agency_lang')];
   return (f, warn) => {
-    const timezone = tz(f);
+    let timezone = tz(f);
     if (timezone === undefined) warn('missing agency_timezone; using UTC');
+    else if (!isTimeZone(timezone)) {
+      // An unknown zone would only fail later, in every local-time conversion (service-day
+      // origins, "depart now"); loading with UTC keeps the feed usable and the issue says why.
+      warn(`agency_timezone ${timezone} is not an IANA time zone; using UTC`);
+      timezone = undefined;
+    }
     return withOptional<Agency>(
       { agencyName: name(f), agencyTimezone: timezone ?? 'UTC' },
       { agencyId: id(f), agencyUrl: url(f), agencyLang: lang(f) },
@@ -285,6 +301,9 @@ export const shapeRow: Mapper<ShapePoint> = (c) => {
   };
 };
 
+/** Longest start_time..end_time of a frequencies.txt row: two service days. */
+export const MAX_FREQUENCY_SPAN_S = 48 * 3600;
+
 export const frequencyRow: Mapper<Frequency> = (c) => {
   const [id, start, end, headway, exact] = [
     required(c, 'trip_id'),
@@ -299,7 +318,12 @@ export const frequencyRow: Mapper<Frequency> = (c) => {
     if (startTime === undefined || endTime === undefined)
       throw new RowError('missing start_time or end_time');
     const headwaySecs = requiredNumber(headway, 'headway_secs', f);
-    if (headwaySecs <= 0) throw new RowError('headway_secs must be positive');
+    // Each headway becomes a run in the timetable: a fractional headway (0.001) or a span of days
+    // would expand into millions of runs and exhaust memory.
+    if (!Number.isInteger(headwaySecs) || headwaySecs < 1)
+      throw new RowError(`headway_secs must be a whole number of seconds >= 1, got ${headway(f)}`);
+    if (endTime - startTime > MAX_FREQUENCY_SPAN_S)
+      throw new RowError('start_time..end_time spans more than 48 hours');
     return { tripId: id(f), startTime, endTime, headwaySecs, exactTimes: exact(f) === '1' ? 1 : 0 };
   };
 };

@@ -87,6 +87,47 @@ describe('readGtfsZip', () => {
     expect(calendar.start).toBe('20260302');
   });
 
+  it('skips frequencies that would expand into millions of runs', () => {
+    const feed = readGtfsZip(
+      zip({
+        ...BASE,
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\nA,a,48.0,2.0\nB,b,48.01,2.0\n',
+        'stop_times.txt':
+          'trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,08:00:00,08:00:00,A,1\nT1,08:10:00,08:10:00,B,2\n',
+        'frequencies.txt':
+          'trip_id,start_time,end_time,headway_secs\n' +
+          'T1,06:00:00,07:00:00,0.001\nT1,06:00:00,07:00:00,0\nT1,00:00:00,100:00:00,600\nT1,07:00:00,08:00:00,600\n',
+      }),
+    );
+    expect(feed.issues.map((i) => [`${i.file}:${i.line}`, i.severity])).toEqual([
+      ['frequencies.txt:2', 'error'],
+      ['frequencies.txt:3', 'error'],
+      ['frequencies.txt:4', 'error'],
+    ]);
+    expect(feed.issues[0]?.message).toContain('headway_secs');
+    expect(feed.issues[2]?.message).toContain('48 hours');
+    expect(feed.frequencies).toEqual([
+      { tripId: 'T1', startTime: 7 * 3600, endTime: 8 * 3600, headwaySecs: 600, exactTimes: 0 },
+    ]);
+  });
+
+  it('falls back to UTC for an agency_timezone Intl does not know, and says so', () => {
+    const feed = readGtfsZip(
+      zip({
+        ...BASE,
+        'agency.txt': 'agency_name,agency_url,agency_timezone\nTest,https://x,Mars/Olympus_Mons\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\nA,a,48.0,2.0\n',
+        'stop_times.txt':
+          'trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,08:00:00,08:00:00,A,1\n',
+      }),
+    );
+    expect(feed.agencies[0]?.agencyTimezone).toBe('UTC');
+    expect(feed.issues).toEqual([
+      expect.objectContaining({ file: 'agency.txt', line: 2, severity: 'warning' }),
+    ]);
+    expect(feed.issues[0]?.message).toContain('Mars/Olympus_Mons');
+  });
+
   it('rejects something that is not a zip', () => {
     expect(() => readGtfsZip(strToU8('hello'))).toThrow(GtfsReadError);
   });

@@ -39,7 +39,7 @@ export function createFacilityForecaster(db: Queryable, live: LiveStore): Facili
         facility.facilityId,
         new Date(issuedAt),
       );
-      // The bucket means lag by up to 15 minutes; the live reading is the freshest "now" there is.
+      // Bucket means are stamped at their newest reading, which may be older than the live one: add it.
       const current = await live.get(facility.facilityId);
       if (
         current &&

@@ -33,17 +33,19 @@ export function contractFlags(flags: readonly string[]): DataQualityFlag[] {
       out.add(DataQualityFlag.CLAMPED);
     } else if (flag === 'stuck' || flag === 'sensor-fault') out.add(DataQualityFlag.SENSOR_FAULT);
     else if (flag === 'gap') out.add(DataQualityFlag.INCOMPLETE);
+    else if (flag === 'future-time') out.add(DataQualityFlag.CLOCK_SKEW);
   }
   return [...out];
 }
 
 /**
  * Deterministic event id: the same state change computed twice (a redelivery, a second replica)
- * carries the same id, so consumers can drop the duplicate.
+ * carries the same id, so consumers can drop the duplicate. The input id is part of it: two
+ * different inputs can yield the same values at the same time (A -> B -> A) and are distinct changes.
  */
 export function changeEventId(state: LiveOccupancy): string {
   const hash = createHash('sha256')
-    .update(`${state.facilityId}|${state.observedAt}|${state.occupied}|${state.capacity}`)
+    .update(`${state.facilityId}|${state.inputId}|${state.observedAt}|${state.occupied}|${state.capacity}`)
     .digest('hex');
   return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20, 32)}`;
 }

@@ -76,6 +76,8 @@ export function createRoutingService(options: RoutingServiceOptions = {}): Servi
                 timeZone: feed.timetable.summary.timeZone,
                 group: groupOf(PREDICTIONS_GROUP),
                 logger,
+                // The same clock as "depart now": retention keeps yesterday..tomorrow by it.
+                now: () => state.now().getTime(),
               }),
             );
           }

@@ -63,6 +63,14 @@ interface Booted {
   address: string;
 }
 
+/**
+ * The service's clock in these tests: the test feed's service day, moving at the pace of real time.
+ * The overlay keeps predictions of yesterday..tomorrow by this clock, and car-park readings are
+ * fresh by it, so events carry instants of the same clock.
+ */
+const bootedAt = Date.now();
+const clock = () => new Date(at('07:30:00').getTime() + (Date.now() - bootedAt));
+
 async function boot(env: Record<string, string>): Promise<Booted> {
   const infrastructure = await connectInfrastructure(loadConfig(withInfrastructure({}), {}), {
     clientId: 'routing-test',
@@ -70,7 +78,7 @@ async function boot(env: Record<string, string>): Promise<Booted> {
   });
   try {
     const service = await startService(
-      createRoutingService({ env }),
+      createRoutingService({ env, now: clock }),
       infrastructure,
       { host: '127.0.0.1', grpcPort: 0, httpPort: 0 },
       silentLogger(),
@@ -129,7 +137,23 @@ function transitLegs(itinerary: Itinerary | undefined): TransitLeg[] {
   return (itinerary?.legs ?? []).flatMap((leg) => (leg.mode?.$case === 'transit' ? [leg.mode.value] : []));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Calls probe until done(result) or the deadline (epoch ms) has passed, and returns the last result
+ * for the caller to assert on: events are awaited by what they change, never by a fixed sleep, and
+ * a deadline one second after publishing keeps "reflected within a second" a real check.
+ */
+async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  deadline: number,
+): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+const WITHIN_ONE_SECOND = 1_000;
 
 function predictionMessage(prediction: DeepPartial<TripPrediction>) {
   const message = TripPrediction.fromPartial({ ...prediction, meta: { producedAt: new Date() } });
@@ -260,7 +284,7 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
     }
   });
 
-  it('plans on a predicted delay published one second earlier, and marks the leg realtime', async () => {
+  it('plans on a predicted delay within one second of its publication, and marks the leg realtime', async () => {
     const delayS = 240;
     const stops = (['S1', 'S2', 'S3', 'S4'] as const).map((stopId, index) => {
       const predicted = new Date(at('08:00:00').getTime() + (index * 300 + delayS) * 1000);
@@ -273,6 +297,7 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
         departure: time,
       };
     });
+    const deadline = Date.now() + WITHIN_ONE_SECOND;
     await booted.infrastructure.bus.publish('avl.trip-prediction.v1', [
       predictionMessage({
         trip: { tripId: 'T1', routeId: 'R1', startDate: SERVICE_DATE },
@@ -282,13 +307,12 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
         stopTimePredictions: stops,
       }),
     ]);
-    await sleep(1_000);
 
-    const response = await plan(booted.client, {
-      origin: stop('S1'),
-      destination: stop('S3'),
-      time: departAt('07:55:00'),
-    });
+    const response = await pollUntil(
+      () => plan(booted.client, { origin: stop('S1'), destination: stop('S3'), time: departAt('07:55:00') }),
+      (answer) => answer.itineraries[0]?.realtime === true,
+      deadline,
+    );
     const [first] = response.itineraries;
     expect(first?.realtime).toBe(true);
     expect(first?.departureTime).toEqual(at('08:04:00'));
@@ -318,18 +342,22 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
     const before = await plan(booted.client, request);
     expect(transitLegs(before.itineraries[0])[0]?.tripId).toBe('T2');
 
+    const deadline = Date.now() + WITHIN_ONE_SECOND;
     await booted.infrastructure.bus.publish('avl.trip-prediction.v1', [
       predictionMessage({
         trip: { tripId: 'T2', routeId: 'R1', startDate: SERVICE_DATE },
         scheduleRelationship: TripScheduleRelationship.CANCELED,
       }),
     ]);
-    await sleep(1_000);
 
-    const after = await plan(booted.client, request);
-    const tripsOffered = after.itineraries.flatMap((itinerary) =>
-      transitLegs(itinerary).map((leg) => leg.tripId),
+    const offered = (response: PlanJourneyResponse) =>
+      response.itineraries.flatMap((itinerary) => transitLegs(itinerary).map((leg) => leg.tripId));
+    const after = await pollUntil(
+      () => plan(booted.client, request),
+      (answer) => !offered(answer).includes('T2'),
+      deadline,
     );
+    const tripsOffered = offered(after);
     expect(tripsOffered).not.toContain('T2');
     expect(tripsOffered[0]).toBe('T3');
     expect(after.itineraries[0]?.departureTime).toEqual(at('09:00:00'));
@@ -350,7 +378,7 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
           value: OccupancyChanged.encode(
             OccupancyChanged.fromPartial({
               facilityId: CAR_PARK.facilityId,
-              occupancy: { observedAt: new Date(), capacity: 120, occupied: 120 - free, free },
+              occupancy: { observedAt: clock(), capacity: 120, occupied: 120 - free, free },
             }),
           ).finish(),
         },
@@ -362,15 +390,15 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
         ),
       );
 
-    await publishOccupancy(0);
-    await sleep(1_000);
-    const full = await plan(booted.client, request);
-    expect(driveLegs(full)).toEqual([]);
-    expect(full.notices.map((notice) => notice.reason?.code)).toContain('park_and_ride_unavailable');
-
+    // Free spaces first, then full: each state differs from the one before, so polling waits for
+    // the event that makes it (no reading at all would look the same as a full car park).
+    let deadline = Date.now() + WITHIN_ONE_SECOND;
     await publishOccupancy(25);
-    await sleep(1_000);
-    const open = await plan(booted.client, request);
+    const open = await pollUntil(
+      () => plan(booted.client, request),
+      (answer) => driveLegs(answer).length > 0,
+      deadline,
+    );
     const [first] = driveLegs(open);
     expect(first?.drive).toMatchObject({ facilityId: CAR_PARK.facilityId, expectedFreeOnArrival: 25 });
     expect(first?.drive.distanceM).toBeGreaterThan(1_000);
@@ -378,6 +406,16 @@ describe('routing service on embedded infrastructure with a GTFS feed', () => {
     expect(first?.leg.to?.facilityId).toBe(CAR_PARK.facilityId);
     const parkAndRide = open.itineraries.find((itinerary) => itinerary.legs[0]?.mode?.$case === 'drive');
     expect(transitLegs(parkAndRide)[0]).toMatchObject({ boardStopId: 'S1', alightStopId: 'S4' });
+
+    deadline = Date.now() + WITHIN_ONE_SECOND;
+    await publishOccupancy(0);
+    const full = await pollUntil(
+      () => plan(booted.client, request),
+      (answer) => driveLegs(answer).length === 0,
+      deadline,
+    );
+    expect(driveLegs(full)).toEqual([]);
+    expect(full.notices.map((notice) => notice.reason?.code)).toContain('park_and_ride_unavailable');
   });
 });
 

@@ -11,6 +11,7 @@ import { type TargetBand, targetBand } from './occupancy.js';
 import type { Tariff } from './pricing.js';
 
 export const MAX_FACILITY_ID_LENGTH = 128;
+export const MAX_FACILITY_CAPACITY = 1_000_000;
 const FACILITY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** Every problem with a facility description, as sentences; empty when it is acceptable. */
@@ -28,6 +29,9 @@ export function facilityProblems(facility: Facility | undefined): string[] {
   if (!isValidLatLon(facility.location))
     problems.push('location must be a WGS84 point (lat -90..90, lon -180..180)');
   if (!(facility.capacity > 0)) problems.push('capacity must be at least 1');
+  // No car park comes near this; a larger value is a typo, and capacity columns are 32-bit integers.
+  else if (facility.capacity > MAX_FACILITY_CAPACITY)
+    problems.push(`capacity must be at most ${MAX_FACILITY_CAPACITY}`);
   const seen = new Set<number>();
   let categorised = 0;
   for (const entry of facility.capacityByCategory) {

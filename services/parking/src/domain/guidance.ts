@@ -41,6 +41,13 @@ export interface CurrentState {
   capacity: number;
   /** Occupied bays of the requested category, when the source breaks occupancy down. */
   categoryOccupied?: number;
+  /**
+   * Minutes from the reading to the arrival: persistence uncertainty grows with the reading's age,
+   * not with the drive alone. Defaults to the lead time (a reading taken now).
+   */
+  ageMinutes?: number;
+  /** The reading is past its source's freshness limit: a forecast is preferred over it. */
+  stale?: boolean;
 }
 
 export interface ArrivalForecast {
@@ -110,18 +117,19 @@ export function expectOnArrival(
   let sigma: number;
   let basis: ArrivalExpectation['basis'];
   let method: string;
-  if (forecast && leadMinutes >= NOWCAST_MINUTES && Number.isFinite(forecast.expectedOccupied)) {
+  const preferForecast = leadMinutes >= NOWCAST_MINUTES || current?.stale === true;
+  if (forecast && preferForecast && Number.isFinite(forecast.expectedOccupied)) {
     expectedOccupied = forecast.expectedOccupied;
     const fromInterval = sigmaFromInterval(forecast.lower, forecast.upper, forecast.level);
     sigma =
       Number.isFinite(fromInterval) && fromInterval > 0
         ? fromInterval
-        : persistenceSigma(capacity, leadMinutes);
+        : persistenceSigma(capacity, Math.max(leadMinutes, current?.ageMinutes ?? 0));
     basis = 'forecast';
     method = forecast.method;
   } else if (current) {
     expectedOccupied = current.occupied;
-    sigma = persistenceSigma(capacity, leadMinutes);
+    sigma = persistenceSigma(capacity, current.ageMinutes ?? leadMinutes);
     basis = 'current';
     method = 'persistence';
   } else {

@@ -24,7 +24,9 @@ export type IngestFlag =
   /** a sensor event without a usable state or bay id. */
   | 'malformed-input'
   /** a gate count older than the latest absolute snapshot, which already includes it. */
-  | 'superseded';
+  | 'superseded'
+  /** event time too far ahead of the service's clock (a sensor clock set wrong): rejected. */
+  | 'future-time';
 
 export type QualityAction = 'clamped' | 'rejected' | 'accepted';
 
@@ -70,6 +72,7 @@ const SENTENCES: Record<
   'sensor-fault': () => 'bay sensor reports a fault: bay state unknown',
   'malformed-input': () => 'input lacks a usable state or bay id',
   superseded: () => 'gate count is older than the latest absolute snapshot, which already includes it',
+  'future-time': () => 'observation time is ahead of the service clock (clock skew)',
 };
 
 function sentence(flags: readonly IngestFlag[], values: Parameters<(typeof SENTENCES)['gap']>[0]): string {

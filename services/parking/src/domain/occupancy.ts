@@ -49,6 +49,8 @@ export interface LiveOccupancy {
   lastAbsoluteAt?: number;
   /** Recent (time, occupied) points, oldest first, for the trend. */
   recent: Array<{ at: number; occupied: number }>;
+  /** Write counter of the authoritative row (facility_live): orders copies held in hot state. */
+  revision?: number;
 }
 
 /** Reads the facility's band, falling back to SFpark's 60-80% when unset or nonsensical. */

@@ -8,8 +8,14 @@
  * Whatever else a sensor puts on the wire (a plate, a vehicle tag) is discarded at decode and never
  * reaches a table, a log line, hot state or an outgoing event.
  *
- * Delivery: the data-quality record, the history row and the idempotency marks (gate-count claim,
- * bay state) commit in one transaction, so a redelivered input is recognised and not applied twice.
+ * Delivery: the data-quality record, the history row, the live row (facility_live) and the
+ * idempotency marks (gate-count claim, bay state) commit in one transaction, so a redelivered input
+ * is recognised and not applied twice.
+ *
+ * Concurrency: the transaction takes a per-facility advisory lock and reads the previous state from
+ * facility_live, so inputs of one facility processed at once by different consumer groups or replicas
+ * are applied one after another on the committed state. Hot state is only a cache written after
+ * commit, and never with an older revision than it holds.
  */
 import {
   BayState,
@@ -35,11 +41,11 @@ import { toOccupancyChanged } from '../mapping.js';
 import { applyBayState, occupiedBaysByCategory } from '../store/bays.js';
 import type { Queryable } from '../store/db.js';
 import { getFacility } from '../store/facilities.js';
+import { loadLiveState, lockFacility, saveLiveState } from '../store/facility-live.js';
 import { claimGateCount } from '../store/gate-counts.js';
 import { recordHistory } from '../store/history.js';
 import type { LiveStore } from '../store/live.js';
 import { recordFlaggedInput } from '../store/quality-log.js';
-import { createKeyedLock } from './keyed-lock.js';
 
 export const INGEST_TOPICS = {
   sensors: 'parking.sensor-event.v1',
@@ -48,6 +54,9 @@ export const INGEST_TOPICS = {
 } as const;
 
 export const CHANGED_TOPIC = 'parking.occupancy-changed.v1';
+
+/** How far ahead of this service's clock an event time may be (sensor clocks drift a little). */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
 
 /** What happened to one input; returned for tests. */
 export type IngestResult = 'applied' | 'unchanged' | 'flagged' | 'rejected' | 'redelivered';
@@ -89,7 +98,9 @@ interface InputContext {
   facilityId: string;
   inputId: string;
   topicName: string;
-  /** Event time, or the bus timestamp when the event has none. */
+  /** The event's own time: NaN when it is present but unreadable. */
+  eventAt: number;
+  /** Event time when usable, else the bus timestamp: keys the data-quality record. */
   observedAt: number;
   replayRunId: string;
 }
@@ -99,68 +110,85 @@ type Decision = { outcome: IngestOutcome; previous: LiveOccupancy | undefined } 
 export function createIngest(deps: IngestDeps) {
   const { db, live, bus, logger } = deps;
   const now = deps.now ?? Date.now;
-  const withLock = createKeyedLock();
+
+  /** A time that cannot be stored, or a clock ahead of ours, rejects the input before anything is claimed. */
+  function timeProblem(eventAt: number): IngestOutcome | undefined {
+    if (!Number.isFinite(eventAt)) return rejectedInput('invalid-time');
+    // Accepting it would make every real reading after it look out of order until that time passes.
+    if (eventAt > now() + MAX_CLOCK_AHEAD_MS) return rejectedInput('future-time');
+    return undefined;
+  }
 
   /**
-   * Runs `decide` (which may write its idempotency marks) and records its outcome in one
-   * transaction, then updates hot state and publishes the change. Serialised per facility.
+   * Runs `decide` (which may write its idempotency marks) and records its outcome and the new live
+   * state in one transaction under the facility's advisory lock, then caches the state in hot state
+   * and publishes the change.
    */
   async function process(
     input: InputContext,
     decide: (client: Queryable, facility: Facility, previous: LiveOccupancy | undefined) => Promise<Decision>,
   ): Promise<IngestResult> {
-    return withLock(input.facilityId, async () => {
-      const facility = await getFacility(db, input.facilityId);
-      // Read before the transaction: a hot-state miss falls back to the pool, which must not wait
-      // on the connection this transaction holds.
-      const previous = facility ? await live.get(input.facilityId) : undefined;
-      const decision = await withTransaction(db, async (client): Promise<Decision> => {
-        const decided = facility
-          ? await decide(client, facility, previous)
-          : { outcome: rejectedInput('unknown-facility'), previous: undefined };
-        if (decided === 'redelivered') return decided;
-        await recordFlaggedInput(client, {
-          inputId: input.inputId,
-          facilityId: input.facilityId,
-          topic: input.topicName,
-          observedAt: input.observedAt,
-          outcome: decided.outcome,
-        });
-        if (decided.outcome.next) await recordHistory(client, decided.outcome.next);
+    let facility: Facility | undefined;
+    let current: LiveOccupancy | undefined;
+    const decision = await withTransaction(db, async (client): Promise<Decision> => {
+      await lockFacility(client, input.facilityId);
+      facility = await getFacility(client, input.facilityId);
+      const problem = timeProblem(input.eventAt);
+      let decided: Decision;
+      if (!facility) decided = { outcome: rejectedInput('unknown-facility'), previous: undefined };
+      else if (problem) decided = { outcome: problem, previous: undefined };
+      else decided = await decide(client, facility, await loadLiveState(client, input.facilityId));
+      if (decided === 'redelivered') {
+        current = await loadLiveState(client, input.facilityId);
         return decided;
+      }
+      await recordFlaggedInput(client, {
+        inputId: input.inputId,
+        facilityId: input.facilityId,
+        topic: input.topicName,
+        observedAt: input.observedAt,
+        outcome: decided.outcome,
       });
-      if (decision === 'redelivered') return 'redelivered';
-      const { outcome } = decision;
-      if (outcome.flags.length > 0) {
-        // Flags and the sentence only: the raw message is never logged.
-        logger.info(
-          {
-            facilityId: input.facilityId,
-            inputId: input.inputId,
-            flags: outcome.flags,
-            action: outcome.action,
-          },
-          `parking input ${outcome.action}: ${outcome.reason}`,
-        );
-      }
-      if (!outcome.next) return 'rejected';
-      await live.set(outcome.next);
-      if (outcome.changed) {
-        const change = toOccupancyChanged(decision.previous, outcome.next, facility, {
-          now: now(),
-          replayRunId: input.replayRunId,
-        });
-        await bus.publish(CHANGED_TOPIC, [
-          {
-            key: change.facilityId,
-            value: topic(CHANGED_TOPIC).codec.encode(change).finish(),
-            timestamp: outcome.next.observedAt,
-          },
-        ]);
-      }
-      if (outcome.flags.length > 0) return 'flagged';
-      return outcome.changed ? 'applied' : 'unchanged';
+      if (!decided.outcome.next) return decided;
+      await recordHistory(client, decided.outcome.next);
+      const saved = await saveLiveState(client, decided.outcome.next);
+      return { ...decided, outcome: { ...decided.outcome, next: saved } };
     });
+    if (decision === 'redelivered') {
+      // The first attempt may have committed and then failed before caching its state: refresh.
+      if (current) await live.cache(current);
+      return 'redelivered';
+    }
+    const { outcome } = decision;
+    if (outcome.flags.length > 0) {
+      // Flags and the sentence only: the raw message is never logged.
+      logger.info(
+        {
+          facilityId: input.facilityId,
+          inputId: input.inputId,
+          flags: outcome.flags,
+          action: outcome.action,
+        },
+        `parking input ${outcome.action}: ${outcome.reason}`,
+      );
+    }
+    if (!outcome.next) return 'rejected';
+    await live.cache(outcome.next);
+    if (outcome.changed) {
+      const change = toOccupancyChanged(decision.previous, outcome.next, facility, {
+        now: now(),
+        replayRunId: input.replayRunId,
+      });
+      await bus.publish(CHANGED_TOPIC, [
+        {
+          key: change.facilityId,
+          value: topic(CHANGED_TOPIC).codec.encode(change).finish(),
+          timestamp: outcome.next.observedAt,
+        },
+      ]);
+    }
+    if (outcome.flags.length > 0) return 'flagged';
+    return outcome.changed ? 'applied' : 'unchanged';
   }
 
   async function handleSnapshot(message: DeliveredMessage): Promise<IngestResult> {
@@ -172,6 +200,7 @@ export function createIngest(deps: IngestDeps) {
       facilityId: snapshot.facilityId,
       inputId,
       topicName: message.topic,
+      eventAt: occurredAt,
       observedAt: Number.isFinite(occurredAt) ? occurredAt : message.timestamp,
       replayRunId: snapshot.meta?.replayRunId ?? '',
     };
@@ -198,7 +227,8 @@ export function createIngest(deps: IngestDeps) {
       facilityId: count.facilityId,
       inputId,
       topicName: message.topic,
-      observedAt: occurredAt,
+      eventAt: occurredAt,
+      observedAt: Number.isFinite(occurredAt) ? occurredAt : message.timestamp,
       replayRunId: count.meta?.replayRunId ?? '',
     };
     return process(context, async (client, facility, previous) => {
@@ -206,6 +236,11 @@ export function createIngest(deps: IngestDeps) {
         count.direction === GateDirection.ENTRY ? 1 : count.direction === GateDirection.EXIT ? -1 : 0;
       if (sign === 0 || count.vehicleCount === 0) {
         const reason = `gate count needs a direction and a vehicle count (direction ${count.direction}, count ${count.vehicleCount})`;
+        return { outcome: rejectedInput('malformed-input', reason), previous: undefined };
+      }
+      // A count no facility could hold is a broken counter, not drift to clamp (and would not fit the claim).
+      if (count.vehicleCount > facility.capacity) {
+        const reason = `gate count of ${count.vehicleCount} vehicles exceeds capacity ${facility.capacity}`;
         return { outcome: rejectedInput('malformed-input', reason), previous: undefined };
       }
       const delta = sign * count.vehicleCount;
@@ -229,7 +264,8 @@ export function createIngest(deps: IngestDeps) {
       facilityId: event.facilityId,
       inputId,
       topicName: message.topic,
-      observedAt,
+      eventAt: observedAt,
+      observedAt: Number.isFinite(observedAt) ? observedAt : message.timestamp,
       replayRunId: event.meta?.replayRunId ?? '',
     };
     return process(context, async (client, facility, previous) => {

@@ -78,6 +78,10 @@ const MAX_HORIZON_MINUTES = 7 * 24 * 60;
 /** Facilities forecast per FindAvailable call at most: the nearest ones (a forecast costs a history read). */
 const MAX_GUIDANCE_CANDIDATES = 20;
 const DEFAULT_BUCKET_MS = 3_600_000;
+/** FindAvailable forecasts at multiples of this many minutes (the forecast input resolution). */
+const GUIDANCE_HORIZON_STEP_MINUTES = 15;
+const roundToStep = (minutes: number) =>
+  Math.round(minutes / GUIDANCE_HORIZON_STEP_MINUTES) * GUIDANCE_HORIZON_STEP_MINUTES;
 
 function pageOffset(token: string): number {
   if (token === '') return 0;
@@ -320,11 +324,17 @@ export function createParkingHandlers(deps: HandlerDeps): ParkingServiceServer {
         ...(request.origin ? { origin: request.origin } : {}),
         speedMps: request.driveSpeedMps,
       });
+      if (!Number.isFinite(arrivalAt)) throw new InvalidArgumentError('drive_speed_mps is too small');
       const leadMinutes = (arrivalAt - at) / 60_000;
-      const state: LiveOccupancy | undefined = states.get(facility.facilityId);
+      // Past GetForecast's cap nothing is known about the arrival: neither the live state nor a model.
+      const withinHorizon = leadMinutes <= MAX_HORIZON_MINUTES;
+      const state: LiveOccupancy | undefined = withinHorizon ? states.get(facility.facilityId) : undefined;
+      const stale = state !== undefined && isStale(state, at);
+      // Rounded to the forecast grid, so the forecaster's per-horizon caches stay bounded.
+      const horizonMinutes = Math.max(GUIDANCE_HORIZON_STEP_MINUTES, roundToStep(leadMinutes));
       const forecast =
-        leadMinutes >= NOWCAST_MINUTES
-          ? (await forecaster.forecast(facility, at, [Math.round(leadMinutes)]))[0]
+        withinHorizon && (leadMinutes >= NOWCAST_MINUTES || stale)
+          ? (await forecaster.forecast(facility, at, [horizonMinutes]))[0]
           : undefined;
       const categoryOccupied = state?.byCategory.find((c) => c.category === request.category)?.occupied;
       const expectation = expectOnArrival(
@@ -334,6 +344,8 @@ export function createParkingHandlers(deps: HandlerDeps): ParkingServiceServer {
               occupied: state.occupied,
               capacity: state.capacity,
               ...(categoryOccupied === undefined ? {} : { categoryOccupied }),
+              ageMinutes: Math.max(0, (arrivalAt - state.observedAt) / 60_000),
+              stale,
             }
           : undefined,
         forecast,

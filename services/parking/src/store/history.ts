@@ -60,6 +60,8 @@ export async function latestHistory(db: Queryable, facilityId: string): Promise<
 
 export interface OccupancyBucketRow {
   bucketStart: Date;
+  /** Time of the bucket's newest reading. */
+  lastAt: Date;
   meanOccupied: number;
   minOccupied: number;
   maxOccupied: number;
@@ -82,6 +84,7 @@ export async function occupancyBuckets(
 ): Promise<OccupancyBucketRow[]> {
   const { rows } = await db.query<{
     bucket_start: Date;
+    last_at: Date;
     mean_occupied: number;
     min_occupied: number;
     max_occupied: number;
@@ -90,6 +93,7 @@ export async function occupancyBuckets(
     samples: number;
   }>(
     `SELECT date_bin(make_interval(secs => $2::double precision / 1000), observed_at, TIMESTAMPTZ 'epoch') AS bucket_start,
+            max(observed_at) AS last_at,
             avg(occupied)::float8 AS mean_occupied,
             min(occupied)::int AS min_occupied,
             max(occupied)::int AS max_occupied,
@@ -103,6 +107,7 @@ export async function occupancyBuckets(
   );
   return rows.map((row) => ({
     bucketStart: row.bucket_start,
+    lastAt: row.last_at,
     meanOccupied: row.mean_occupied,
     minOccupied: row.min_occupied,
     maxOccupied: row.max_occupied,
@@ -129,8 +134,10 @@ export async function forecastHistory(
     to: new Date(until.getTime() + 1),
     bucketMs: FORECAST_BUCKET_MS,
   });
+  // Stamped at the bucket's newest reading, not its start: a mean stamped at the start would let a
+  // forecast issued inside the bucket see readings up to 15 minutes after its issue time.
   return buckets.map((bucket) => ({
-    at: bucket.bucketStart.getTime(),
+    at: bucket.lastAt.getTime(),
     occupied: bucket.meanOccupied,
     capacity: bucket.capacity,
   }));

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { OccupancyChanged, OccupancySnapshot } from '@mobility/contracts/parking/v1/events';
+import {
+  FacilityCountEvent,
+  GateDirection,
+  OccupancyChanged,
+  OccupancySnapshot,
+} from '@mobility/contracts/parking/v1/events';
 import { silentLogger } from '@mobility/runtime';
 import { realInfra } from '@mobility/runtime/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIngest } from '../../src/events/ingest.js';
+import { createLiveStore } from '../../src/store/live.js';
 import { bootParking, call, collect, garage, type ParkingHarness, waitFor } from './support.js';
 
 describe('parking service on Kafka, TimescaleDB and Redis', () => {
@@ -120,5 +127,70 @@ describe('parking service on Kafka, TimescaleDB and Redis', () => {
     } finally {
       await changes.stop();
     }
+  });
+
+  it('loses no gate count when two replicas process one facility at once', async () => {
+    const raceId = `${facilityId}-race`;
+    const operator = await harness.client('operator', 'alice@tcc');
+    await call(operator, 'upsertFacility', {
+      facility: garage(raceId),
+      change: { reason: 'integration test', ticketRef: '', idempotencyKey: '' },
+    });
+    const { infrastructure } = harness;
+    const db = await infrastructure.storageFor('parking');
+    const live = createLiveStore(infrastructure.hotStateFor('parking'), db);
+    // Two ingests with their own in-process state, as on two pods.
+    const replicas = [0, 1].map(() =>
+      createIngest({ db, live, bus: infrastructure.bus, logger: silentLogger() }),
+    );
+    const start = Date.now() - 3_600_000;
+    const message = (value: Uint8Array, offset: number) => ({
+      topic: 'parking.facility-count.v1',
+      partition: 0,
+      offset,
+      key: raceId,
+      value,
+      headers: {},
+      timestamp: start,
+    });
+    await replicas[0]?.handleSnapshot({
+      ...message(
+        OccupancySnapshot.encode(
+          OccupancySnapshot.fromPartial({
+            meta: { eventId: `${raceId}-s`, occurredAt: new Date(start) },
+            facilityId: raceId,
+            reportedOccupied: 0,
+            reportedCapacity: 100,
+          }),
+        ).finish(),
+        0,
+      ),
+      topic: 'parking.occupancy-snapshot.v1',
+    });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        replicas[i % 2]?.handleCount(
+          message(
+            FacilityCountEvent.encode(
+              FacilityCountEvent.fromPartial({
+                meta: { eventId: `${raceId}-${i}`, occurredAt: new Date(start + 60_000 + i) },
+                facilityId: raceId,
+                gateId: 'north',
+                direction: GateDirection.ENTRY,
+                vehicleCount: 1,
+              }),
+            ).finish(),
+            i + 1,
+          ),
+        ),
+      ),
+    );
+    const { rows } = await check.query(
+      "SELECT state->>'occupied' AS occupied FROM parking.facility_live WHERE facility_id = $1",
+      [raceId],
+    );
+    expect(rows).toEqual([{ occupied: '40' }]);
+    const cached = await infrastructure.hotStateFor('parking').getString(`occupancy:${raceId}`);
+    expect(JSON.parse(cached ?? '{}')).toMatchObject({ occupied: 40 });
   });
 });

@@ -29,6 +29,13 @@ const ROAD_DETOUR = 1.3;
 const DEFAULT_DRIVE_SPEED = 8.3;
 const DEFAULT_MAX_DRIVE_M = 20_000;
 const DEFAULT_PARKING_SECONDS = 120;
+/**
+ * Ceilings of the walking and driving radii. Every access, egress and car-park lookup scans the
+ * stop grid over a square of side 2 x radius, so the cost grows with radius^2; an absurd radius
+ * would stall the process. Far above anything a rider walks or the planner's drive estimate means.
+ */
+export const MAX_WALK_LIMIT_M = 10_000;
+export const MAX_DRIVE_LIMIT_M = 200_000;
 
 /** One way into or out of the network, as the caller's place sees it. */
 interface AccessOption {
@@ -141,6 +148,11 @@ function validate(timetable: Timetable, request: JourneyRequest): void {
     if (value !== undefined && !(value >= 0 && Number.isFinite(value)))
       throw new PlanningError('invalid-request', `${name} must be a non-negative number`);
   }
+  if (request.maxWalkM !== undefined && request.maxWalkM > MAX_WALK_LIMIT_M)
+    throw new PlanningError('invalid-request', `maxWalkM must be at most ${MAX_WALK_LIMIT_M} m`);
+  const maxDriveM = request.parkAndRide?.maxDriveM;
+  if (maxDriveM !== undefined && !(maxDriveM >= 0 && maxDriveM <= MAX_DRIVE_LIMIT_M))
+    throw new PlanningError('invalid-request', `maxDriveM must be between 0 and ${MAX_DRIVE_LIMIT_M} m`);
   if (request.walkSpeedMps !== undefined && !(request.walkSpeedMps > 0))
     throw new PlanningError('invalid-request', 'walkSpeedMps must be positive');
   for (const place of [request.from, request.to]) {

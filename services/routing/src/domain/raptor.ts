@@ -140,10 +140,17 @@ export class RaptorEngine {
   /** Earliest arrivals (Pareto over rides) leaving at `start`. */
   search(spec: SearchSpec, start: number): Found[] {
     this.begin(spec, false);
-    this.run(start);
-    const found = this.collect();
-    this.end();
-    return found;
+    // The buffers outlive the query: a throw (e.g. in reconstruct) must still leave them clean,
+    // or the stale egress/marks would leak into every later query on this timetable.
+    let clean = false;
+    try {
+      this.run(start);
+      const found = this.collect();
+      clean = true;
+      return found;
+    } finally {
+      this.end(clean);
+    }
   }
 
   /**
@@ -152,13 +159,18 @@ export class RaptorEngine {
    */
   searchRange(spec: SearchSpec, start: number, window: number): Found[] {
     this.begin(spec, true);
-    const found: Found[] = [];
-    for (const departure of this.departureTimes(start, window)) {
-      this.run(departure);
-      found.push(...this.collect());
+    let clean = false;
+    try {
+      const found: Found[] = [];
+      for (const departure of this.departureTimes(start, window)) {
+        this.run(departure);
+        found.push(...this.collect());
+      }
+      clean = true;
+      return found;
+    } finally {
+      this.end(clean);
     }
-    this.end();
-    return found;
   }
 
   private begin(spec: SearchSpec, range: boolean): void {
@@ -181,15 +193,37 @@ export class RaptorEngine {
     }
   }
 
-  private end(): void {
+  private end(clean: boolean): void {
     for (const target of this.spec.targets) this.egressSeconds[target.stop] = -1;
+    if (clean) return;
+    // An aborted run may leave marks and queued pattern starts behind; a finished one resets them.
+    this.marked.fill(0);
+    this.markedCount = 0;
+    this.patternStart.fill(-1);
   }
 
-  /** Departure times at the sources within the window, latest first (rRAPTOR's outer loop). */
+  /**
+   * Departure times within the window, latest first (rRAPTOR's outer loop): those of the trips at
+   * the sources and, for a named stop (which a footpath may follow), at the stops one footpath away,
+   * less the walk. Without the latter, a journey that walks to a neighbouring stop first is found
+   * only when some departure at the source itself happens to fall at the right time.
+   */
   private departureTimes(start: number, window: number): number[] {
-    const { net, usable, realtime } = this.spec;
+    const { net, usable, realtime, maxWalkM, walkSpeedMps } = this.spec;
+    const { foot } = net;
     const times = new Set<number>([start]);
+    const boardings: Array<{ stop: number; seconds: number }> = [];
     for (const source of this.spec.sources) {
+      boardings.push({ stop: source.stop, seconds: source.seconds });
+      if (!source.exact) continue;
+      for (let e = foot.offset[source.stop] as number; e < (foot.offset[source.stop + 1] as number); e++) {
+        const d = foot.dist[e] as number;
+        if (d > maxWalkM) break;
+        const walk = Math.max(walkSeconds(d, walkSpeedMps), foot.minTime[e] as number);
+        boardings.push({ stop: foot.to[e] as number, seconds: source.seconds + walk });
+      }
+    }
+    for (const source of boardings) {
       for (
         let e = net.stopPatternOffset[source.stop] as number;
         e < (net.stopPatternOffset[source.stop + 1] as number);

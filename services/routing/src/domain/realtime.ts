@@ -148,18 +148,21 @@ export class RealtimeOverlay {
     const dep = forward.dep.slice(row, row + len);
     let skipped: Uint8Array | undefined;
     if (prediction.cancelled) return { trip, cancelled: true, arr, dep, skipped };
-    // Match each stop update to a position: by stop_sequence, else by stop_id after the last match.
+    // Match each stop update to a position. proto3 cannot tell an absent stop_sequence from 0, so
+    // 0 with a stop_id means "by stop_id": the first occurrence after the previous match (in a feed
+    // numbered from 0 that is still the first stop when the stop_id says so). A sequence that
+    // disagrees with the stop_id wins only if the trip has it; otherwise the stop_id decides.
     const updates = new Map<number, NonNullable<TripPrediction['stops']>[number]>();
     let after = 0;
     for (const update of prediction.stops ?? []) {
       let pos = -1;
-      for (let i = 0; i < len && pos < 0; i++) {
-        if (
-          update.stopSequence !== undefined
-            ? stopSequence[row + i] === update.stopSequence
-            : i >= after && stopIds[forward.patternStops[stopBase + i] as number] === update.stopId
-        )
-          pos = i;
+      const sequence = update.stopSequence;
+      if (sequence !== undefined && (sequence !== 0 || !update.stopId)) {
+        for (let i = 0; i < len && pos < 0; i++) if (stopSequence[row + i] === sequence) pos = i;
+      }
+      if (pos < 0 && update.stopId) {
+        for (let i = after; i < len && pos < 0; i++)
+          if (stopIds[forward.patternStops[stopBase + i] as number] === update.stopId) pos = i;
       }
       if (pos < 0) continue;
       updates.set(pos, update);
@@ -176,15 +179,18 @@ export class RealtimeOverlay {
           skipped ??= new Uint8Array(len);
           skipped[i] = 1;
         }
+        // NaN or absurd values (a corrupt instant, a wrong day) would make the vehicle teleport:
+        // Int32Array stores NaN as 0, i.e. the run would reach the stop at the day's origin.
+        const arrivalDelay = usable(update.arrivalDelay);
+        const departureDelay = usable(update.departureDelay);
         const a =
-          update.arrivalTime ??
-          (update.arrivalDelay !== undefined ? scheduledArr + update.arrivalDelay : undefined);
+          usable(update.arrivalTime) ??
+          (arrivalDelay !== undefined ? scheduledArr + arrivalDelay : undefined);
         const d =
-          update.departureTime ??
-          (update.departureDelay !== undefined ? scheduledDep + update.departureDelay : undefined);
+          usable(update.departureTime) ??
+          (departureDelay !== undefined ? scheduledDep + departureDelay : undefined);
         arr[i] = a ?? (d !== undefined ? Math.min(d, scheduledArr + delay) : scheduledArr + delay);
         dep[i] = d ?? Math.max(arr[i] as number, scheduledDep + (a !== undefined ? a - scheduledArr : delay));
-        delay = (dep[i] as number) - scheduledDep;
       } else {
         arr[i] = scheduledArr + delay;
         dep[i] = scheduledDep + delay;
@@ -192,6 +198,9 @@ export class RealtimeOverlay {
       // A vehicle cannot leave before it arrives nor reach a stop before leaving the previous one.
       if (i > 0 && (arr[i] as number) < (dep[i - 1] as number)) arr[i] = dep[i - 1] as number;
       if ((dep[i] as number) < (arr[i] as number)) dep[i] = arr[i] as number;
+      // Carried forward from the clamped time: an early prediction the clamp corrected must not
+      // pull later stops earlier than the vehicle can be there.
+      if (update) delay = (dep[i] as number) - scheduledDep;
     }
     return { trip, cancelled: false, arr, dep, skipped };
   }
@@ -251,6 +260,16 @@ export class RealtimeOverlay {
     const baseFlags = forward.patternFlags.subarray(stopBase, stopBase + len);
     return groups.map((group) => toBlock(group.runs, group.skipped, baseFlags, len, backward));
   }
+}
+
+/** Predicted times and delays beyond this (seconds) are nonsense: a service day spans < 4 days. */
+const MAX_PREDICTION_S = 4 * 86_400;
+
+/** Seconds of a predicted time or delay, or undefined when non-finite or beyond 4 days. */
+function usable(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && Math.abs(value) <= MAX_PREDICTION_S
+    ? value
+    : undefined;
 }
 
 function overtakes(

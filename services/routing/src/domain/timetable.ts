@@ -223,6 +223,9 @@ interface Run {
   tripRow: number;
 }
 
+/** Most runs frequencies.txt may add to a timetable (each costs its stop times in the arrays). */
+export const MAX_FREQUENCY_RUNS = 1_000_000;
+
 /**
  * Builds the typed-array timetable. Trips become RAPTOR patterns: runs with the same stops and the
  * same pickup/drop-off pattern, split further so that no run of a pattern ever overtakes another
@@ -282,6 +285,9 @@ export function buildTimetable(feed: GtfsFeed, options: TimetableOptions = {}): 
     else frequencies.set(f.tripId, [f]);
   }
   const runs: Run[] = [];
+  const maxFrequencyRuns = options.maxFrequencyRuns ?? MAX_FREQUENCY_RUNS;
+  let expanded = 0;
+  let frequencyOverflow = 0;
   for (const schedule of schedules) {
     const tripRow = tripRows.get(schedule.tripId) as number;
     const trip = feed.trips[tripRow];
@@ -301,9 +307,25 @@ export function buildTimetable(feed: GtfsFeed, options: TimetableOptions = {}): 
       continue;
     }
     const first = schedule.departures[0] as number;
-    for (const f of headways)
+    for (const f of headways) {
+      const count = Math.max(0, Math.ceil((f.endTime - f.startTime) / f.headwaySecs));
+      if (expanded + count > maxFrequencyRuns) {
+        // The reader bounds each row; this bounds the feed, so many valid rows cannot exhaust memory.
+        frequencyOverflow++;
+        continue;
+      }
+      expanded += count;
       for (let start = f.startTime; start < f.endTime; start += f.headwaySecs)
         runs.push({ schedule, offset: start - first, tripRow });
+    }
+  }
+  if (frequencyOverflow > 0) {
+    issues.push({
+      file: 'frequencies.txt',
+      line: 0,
+      message: `${frequencyOverflow} frequencies left out: they would expand past ${maxFrequencyRuns} runs`,
+      severity: 'error',
+    });
   }
 
   // Group runs by stop sequence + service flags.

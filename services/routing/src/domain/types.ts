@@ -12,6 +12,8 @@ export interface TimetableOptions {
   walkSpeedMps?: number;
   /** Stops closer than this (straight line) are linked by a footpath; default 400 m. */
   footpathRadiusM?: number;
+  /** Most runs frequencies.txt may add (rows beyond are left out with an issue); default 1,000,000. */
+  maxFrequencyRuns?: number;
 }
 
 /** Size and load figures of a built timetable. */
@@ -175,8 +177,10 @@ export interface Itinerary {
 
 /**
  * One trip's prediction, as delivered by the AVL service. Each stop update names the stop by
- * stopSequence (preferred) or stopId; a delay propagates to later stops until the next update,
- * as in GTFS-realtime. Absolute times win over delays.
+ * stopSequence (preferred when the trip has it) or stopId; stopSequence 0 with a stopId counts as
+ * absent (proto3 cannot tell them apart) and the stopId's first occurrence after the previous
+ * update is used. A delay propagates to later stops until the next update, as in GTFS-realtime.
+ * Absolute times win over delays; non-finite values or values beyond 4 days are ignored.
  */
 export interface TripPrediction {
   tripId: string;

@@ -12,6 +12,7 @@ import type {
   StopTimePrediction as DomainStopPrediction,
   RealtimeOverlay,
 } from '../domain/index.js';
+import { localDate } from '../grpc/time.js';
 
 export const PREDICTIONS_TOPIC = 'avl.trip-prediction.v1';
 export const PREDICTIONS_GROUP = 'routing.predictions';
@@ -32,10 +33,13 @@ export function toDomainPrediction(event: TripPrediction, timeZone: string): Dom
   const cancelled =
     relationship === TripScheduleRelationship.CANCELED || relationship === TripScheduleRelationship.DELETED;
 
-  const secondsOf = (time: StopTimeEvent | undefined) =>
-    time?.predictedTime && dayStartMs !== undefined
-      ? Math.round((time.predictedTime.getTime() - dayStartMs) / 1000)
+  // An invalid instant (NaN) is no prediction; the overlay also refuses absurd values.
+  const secondsOf = (time: StopTimeEvent | undefined) => {
+    const ms = time?.predictedTime?.getTime();
+    return ms !== undefined && Number.isFinite(ms) && dayStartMs !== undefined
+      ? Math.round((ms - dayStartMs) / 1000)
       : undefined;
+  };
 
   const stops = cancelled
     ? []
@@ -68,39 +72,88 @@ export function toDomainPrediction(event: TripPrediction, timeZone: string): Dom
 }
 
 /**
- * Keeps the overlay to the service days that can still be planned: a prediction for day D arrives
- * on D (or D+1 after midnight), so once day N is seen, days before N-1 are dropped. Without this the
- * overlay would grow by every trip of every day for as long as the process runs.
+ * Keeps the overlay to the service days that can still be planned, by the clock: a prediction for
+ * day D arrives on D (or D+1 after midnight, for trips past 24:00), so only days today-1..today+1
+ * (local, the feed's time zone) are taken, and older days are dropped as the clock moves on.
+ * Retention by the clock, not by the newest day seen: one far-future event (a bad start_date)
+ * would otherwise make every current prediction look stale and switch realtime off for good.
  */
 export class OverlayRetention {
   private readonly tripsByDate = new Map<string, Set<string>>();
-  private latest: string | undefined;
+  private ignoredCount = 0;
 
-  constructor(private readonly overlay: RealtimeOverlay) {}
+  constructor(
+    private readonly overlay: Pick<RealtimeOverlay, 'remove'>,
+    private readonly timeZone: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
+  /** Predictions refused because their service day is outside today-1..today+1. */
+  get ignored(): number {
+    return this.ignoredCount;
+  }
+
+  /**
+   * Whether a prediction for serviceDate may be applied (undefined: a delay for any day, yes).
+   * Also expires the days the clock has left behind.
+   */
+  accepts(serviceDate: string | undefined): boolean {
+    const today = localDate(this.now(), this.timeZone);
+    const keepFrom = addDays(today, -1);
+    this.expire(keepFrom);
+    if (serviceDate === undefined) return true;
+    if (serviceDate >= keepFrom && serviceDate <= addDays(today, 1)) return true;
+    this.ignoredCount++;
+    return false;
+  }
+
+  /** Notes an applied prediction so that it can be dropped once its day is over. */
   record(tripId: string, serviceDate: string | undefined): void {
     if (serviceDate === undefined) return;
-    if (this.latest !== undefined && serviceDate < addDays(this.latest, -1)) {
-      // A late or replayed prediction for a day that can no longer be planned.
-      this.overlay.remove(tripId, serviceDate);
-      return;
-    }
     let trips = this.tripsByDate.get(serviceDate);
     if (!trips) {
       trips = new Set();
       this.tripsByDate.set(serviceDate, trips);
     }
     trips.add(tripId);
-    if (this.latest === undefined || serviceDate > this.latest) {
-      this.latest = serviceDate;
-      const keepFrom = addDays(serviceDate, -1);
-      for (const [date, dropped] of this.tripsByDate) {
-        if (date >= keepFrom) continue;
-        for (const id of dropped) this.overlay.remove(id, date);
-        this.tripsByDate.delete(date);
-      }
+  }
+
+  private expire(keepFrom: string): void {
+    for (const [date, dropped] of this.tripsByDate) {
+      if (date >= keepFrom) continue;
+      for (const id of dropped) this.overlay.remove(id, date);
+      this.tripsByDate.delete(date);
     }
   }
+}
+
+/** Decodes and applies one avl.trip-prediction.v1 message; the consumer's handler. */
+export function predictionHandler(
+  overlay: RealtimeOverlay,
+  options: { timeZone: string; logger: Logger; now?: () => number },
+): (value: Uint8Array) => void {
+  const { timeZone, logger } = options;
+  const retention = new OverlayRetention(overlay, timeZone, options.now);
+  return (value) => {
+    const event = TripPredictionCodec.decode(value);
+    const prediction = toDomainPrediction(event, timeZone);
+    if (!prediction) {
+      logger.debug({ tripId: event.trip?.tripId }, 'prediction without stop times or trip ignored');
+      return;
+    }
+    if (!retention.accepts(prediction.serviceDate)) {
+      logger.debug(
+        { tripId: prediction.tripId, serviceDate: prediction.serviceDate, ignored: retention.ignored },
+        'prediction for a service day outside yesterday..tomorrow ignored',
+      );
+      return;
+    }
+    if (overlay.apply(prediction)) {
+      retention.record(prediction.tripId, prediction.serviceDate);
+    } else {
+      logger.debug({ tripId: prediction.tripId }, 'prediction for a trip not in the timetable ignored');
+    }
+  };
 }
 
 /**
@@ -111,26 +164,13 @@ export class OverlayRetention {
 export function subscribePredictions(
   bus: EventBus,
   overlay: RealtimeOverlay,
-  options: { timeZone: string; group: string; logger: Logger },
+  options: { timeZone: string; group: string; logger: Logger; now?: () => number },
 ): Promise<Subscription> {
-  const retention = new OverlayRetention(overlay);
-  const { timeZone, logger } = options;
+  const handle = predictionHandler(overlay, options);
   return bus.subscribe({
     group: options.group,
     topics: [PREDICTIONS_TOPIC],
     fromBeginning: false,
-    handler: async (message) => {
-      const event = TripPredictionCodec.decode(message.value);
-      const prediction = toDomainPrediction(event, timeZone);
-      if (!prediction) {
-        logger.debug({ tripId: event.trip?.tripId }, 'prediction without stop times or trip ignored');
-        return;
-      }
-      if (overlay.apply(prediction)) {
-        retention.record(prediction.tripId, prediction.serviceDate);
-      } else {
-        logger.debug({ tripId: prediction.tripId }, 'prediction for a trip not in the timetable ignored');
-      }
-    },
+    handler: async (message) => handle(message.value),
   });
 }

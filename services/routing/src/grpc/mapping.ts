@@ -26,6 +26,14 @@ export const DEFAULT_MAX_WALK_M = 1000;
 /** The domain's own ceiling; asking for more is a caller error, not something to clamp silently. */
 export const MAX_TRANSFERS_LIMIT = 8;
 /**
+ * Largest max_walk_distance_m a caller may ask for. The stop-grid scan behind every walking leg
+ * costs radius^2, and PlanJourney is open to the public role: an unbounded radius (4294967295 m)
+ * would hang the process. 5 km is already more than an hour's walk.
+ */
+export const MAX_WALK_DISTANCE_LIMIT_M = 5000;
+/** Largest park_and_ride.max_drive_distance_m; the same grid scan and the same reason. */
+export const MAX_DRIVE_DISTANCE_LIMIT_M = 100_000;
+/**
  * Before this many seconds into a service day, the previous service day is searched too: its
  * after-midnight trips (GTFS times past 24:00:00) run at the same clock time.
  */
@@ -107,6 +115,15 @@ export function toPlanInput(request: PlanJourneyRequest, context: PlanContext): 
   if (!Number.isFinite(walkSpeed) || walkSpeed < 0 || walkSpeed > 5) {
     throw new InvalidArgumentError('walk_speed_mps must be between 0 (default) and 5 m/s');
   }
+  if (!(request.maxWalkDistanceM <= MAX_WALK_DISTANCE_LIMIT_M)) {
+    throw new InvalidArgumentError(`max_walk_distance_m must be at most ${MAX_WALK_DISTANCE_LIMIT_M} m`);
+  }
+  const maxDriveM = request.parkAndRide?.maxDriveDistanceM ?? 0;
+  if (!(maxDriveM <= MAX_DRIVE_DISTANCE_LIMIT_M)) {
+    throw new InvalidArgumentError(
+      `park_and_ride.max_drive_distance_m must be at most ${MAX_DRIVE_DISTANCE_LIMIT_M} m`,
+    );
+  }
   const maxTotalWalkM = request.maxWalkDistanceM || DEFAULT_MAX_WALK_M;
   const maxItineraries = request.maxItineraries || DEFAULT_MAX_ITINERARIES;
 
@@ -161,26 +178,36 @@ export function toPlanInput(request: PlanJourneyRequest, context: PlanContext): 
     );
   }
 
-  const searches = served.map((day): DaySearch => {
-    const seconds = secondsInto(day, atMs);
-    return {
-      day,
-      request: {
-        from,
-        to,
-        serviceDate: day.date,
-        // Round towards the constraint: never leave before depart_at nor arrive after arrive_by.
-        ...(arriveBy ? { arriveBy: Math.floor(seconds) } : { departAt: Math.ceil(seconds) }),
-        windowMinutes: context.searchWindowMinutes,
-        ...(request.maxTransfers === undefined ? {} : { maxTransfers: request.maxTransfers }),
-        wheelchair: request.wheelchairAccessible,
-        // The domain bounds each walking leg; the total is enforced on the results (selectItineraries).
-        maxWalkM: maxTotalWalkM,
-        ...(walkSpeed > 0 ? { walkSpeedMps: walkSpeed } : {}),
-        ignoreRealtime: request.ignoreRealtime,
-        ...(parkAndRide ? { parkAndRide } : {}),
+  const searches = served.flatMap((day): DaySearch[] => {
+    let seconds = secondsInto(day, atMs);
+    // On the day clocks go back, the service day's origin (noon - 12 h) is 01:00 local, so an
+    // instant between 00:00 and 01:00 lies before it. The previous service day (always searched
+    // then) covers that instant; this day can still be departed from at its origin (leaving later
+    // than asked is allowed) but nothing on it arrives before its origin.
+    if (seconds < 0) {
+      if (arriveBy) return [];
+      seconds = 0;
+    }
+    return [
+      {
+        day,
+        request: {
+          from,
+          to,
+          serviceDate: day.date,
+          // Round towards the constraint: never leave before depart_at nor arrive after arrive_by.
+          ...(arriveBy ? { arriveBy: Math.floor(seconds) } : { departAt: Math.ceil(seconds) }),
+          windowMinutes: context.searchWindowMinutes,
+          ...(request.maxTransfers === undefined ? {} : { maxTransfers: request.maxTransfers }),
+          wheelchair: request.wheelchairAccessible,
+          // The domain bounds each walking leg; the total is enforced on the results (selectItineraries).
+          maxWalkM: maxTotalWalkM,
+          ...(walkSpeed > 0 ? { walkSpeedMps: walkSpeed } : {}),
+          ignoreRealtime: request.ignoreRealtime,
+          ...(parkAndRide ? { parkAndRide } : {}),
+        },
       },
-    };
+    ];
   });
 
   return {

@@ -1,3 +1,4 @@
+import { readGtfsTexts } from '@mobility/gtfs';
 import { describe, expect, it } from 'vitest';
 import {
   buildTimetable,
@@ -24,6 +25,36 @@ const arriveBy = (time: number): JourneyRequest => {
 };
 const trips = (it: Itinerary) =>
   it.legs.filter((l): l is TransitLeg => l.mode === 'transit').map((l) => l.tripId);
+
+describe('buildTimetable and frequencies.txt', () => {
+  it('completes on a fractional headway (the row is refused) and caps the runs frequencies add', () => {
+    const texts = (frequencies: string) =>
+      new Map<string, string>([
+        ['agency.txt', 'agency_name,agency_url,agency_timezone\nL,https://x,Europe/Paris\n'],
+        ['stops.txt', 'stop_id,stop_name,stop_lat,stop_lon\nA,A,48.00,2.0\nB,B,48.01,2.0\n'],
+        ['routes.txt', 'route_id,route_short_name,route_type\nR,R,3\n'],
+        ['trips.txt', 'route_id,service_id,trip_id\nR,WK,T\n'],
+        [
+          'stop_times.txt',
+          'trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT,08:00:00,08:00:00,A,1\nT,08:10:00,08:10:00,B,2\n',
+        ],
+        [
+          'calendar.txt',
+          'service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nWK,1,1,1,1,1,0,0,20260101,20261231\n',
+        ],
+        ['frequencies.txt', `trip_id,start_time,end_time,headway_secs\n${frequencies}`],
+      ]);
+    const fractional = readGtfsTexts(texts('T,00:00:00,48:00:00,0.001\n'), 'f');
+    expect(fractional.issues.map((i) => i.file)).toEqual(['frequencies.txt']);
+    expect(buildTimetable(fractional).stats.trips).toBe(1);
+    const capped = buildTimetable(
+      readGtfsTexts(texts('T,06:00:00,07:00:00,600\nT,07:00:00,08:00:00,60\n'), 'f'),
+      { maxFrequencyRuns: 10 },
+    );
+    expect(capped.stats.trips).toBe(6);
+    expect(capped.issues.at(-1)?.message).toContain('1 frequencies left out');
+  });
+});
 
 describe('planJourneys', () => {
   it('reports the timetable size', () => {
@@ -203,6 +234,15 @@ describe('planJourneys', () => {
     expect(code({ ...fromAtoD(), arriveBy: at('09:00') })).toBe('invalid-request');
     expect(code(fromAtoD({ to: { kind: 'stop', stopId: 'A' } }))).toBe('invalid-request');
     expect(code(fromAtoD({ to: { kind: 'point', lat: 10, lon: 10 } }))).toBe('outside-network');
+    // Unbounded radii would make the stop-grid scan (radius^2) hang the process: refused, fast.
+    const started = performance.now();
+    expect(code(fromAtoD({ maxWalkM: 1e7, from: { kind: 'point', lat: 48, lon: 2 } }))).toBe(
+      'invalid-request',
+    );
+    expect(code(fromAtoD({ parkAndRide: { facilities: [], maxDriveM: 4294967295 } }))).toBe(
+      'invalid-request',
+    );
+    expect(performance.now() - started).toBeLessThan(100);
     // A valid request with no journey: an empty list, not an error.
     expect(planJourneys(timetable, fromAtoD({ departAt: at('10:00') }))).toEqual([]);
   });

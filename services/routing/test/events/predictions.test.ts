@@ -3,9 +3,11 @@ import {
   TripPrediction,
   TripScheduleRelationship,
 } from '@mobility/contracts/avl/v1/events';
+import type { Logger } from '@mobility/runtime';
 import { describe, expect, it } from 'vitest';
-import type { RealtimeOverlay } from '../../src/domain/index.js';
-import { OverlayRetention, toDomainPrediction } from '../../src/events/predictions.js';
+import { buildTimetable, planJourneys, RealtimeOverlay } from '../../src/domain/index.js';
+import { OverlayRetention, predictionHandler, toDomainPrediction } from '../../src/events/predictions.js';
+import { at, DATE, lineFeed } from '../domain/fixture.js';
 
 const ZONE = 'Australia/Brisbane';
 
@@ -68,6 +70,17 @@ describe('TripPrediction event -> overlay input', () => {
     ).toBeUndefined();
   });
 
+  it('drops a predicted instant that is not a valid date', () => {
+    const prediction = toDomainPrediction(
+      TripPrediction.fromPartial({
+        trip: { tripId: 'T1', startDate: '20260310' },
+        stopTimePredictions: [{ stopId: 'S2', arrival: { delayS: 30, predictedTime: new Date(Number.NaN) } }],
+      }),
+      ZONE,
+    );
+    expect(prediction?.stops).toEqual([{ stopSequence: 0, stopId: 'S2', arrivalDelay: 30 }]);
+  });
+
   it('uses delays only when the run has no valid start date', () => {
     const prediction = toDomainPrediction(
       TripPrediction.fromPartial({
@@ -83,17 +96,60 @@ describe('TripPrediction event -> overlay input', () => {
 });
 
 describe('overlay retention', () => {
-  it('drops trips of service days older than the day before the newest one seen', () => {
+  it('keeps yesterday..tomorrow by the clock and drops days the clock has left behind', () => {
     const removed: string[] = [];
     const overlay = { remove: (tripId: string, date?: string) => removed.push(`${tripId}@${date}`) };
-    const retention = new OverlayRetention(overlay as unknown as RealtimeOverlay);
-    retention.record('A', '20260308');
-    retention.record('B', '20260309');
-    retention.record('C', '20260310');
-    expect(removed).toEqual(['A@20260308']);
-    retention.record('D', '20260301');
-    expect(removed).toEqual(['A@20260308', 'D@20260301']);
-    retention.record('E', '20260311');
-    expect(removed).toEqual(['A@20260308', 'D@20260301', 'B@20260309']);
+    let now = new Date('2026-03-10T12:00:00+10:00').getTime();
+    const retention = new OverlayRetention(overlay, ZONE, () => now);
+    for (const [trip, date] of [
+      ['A', '20260308'],
+      ['B', '20260309'],
+      ['C', '20260310'],
+      ['D', '20260311'],
+      ['E', '20260312'],
+    ] as const) {
+      if (retention.accepts(date)) retention.record(trip, date);
+    }
+    expect(retention.ignored).toBe(2);
+    expect(removed).toEqual([]);
+    now += 86_400_000;
+    expect(retention.accepts(undefined)).toBe(true);
+    expect(removed).toEqual(['B@20260309']);
+  });
+});
+
+describe('prediction consumer', () => {
+  const timetable = buildTimetable(lineFeed());
+  const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
+  // 2026-03-02 is the fixture's service day (Europe/Paris).
+  const now = () => new Date('2026-03-02T07:30:00+01:00').getTime();
+  const event = (startDate: string, delayS: number) =>
+    TripPrediction.encode(
+      TripPrediction.fromPartial({
+        meta: { producedAt: new Date(now()) },
+        trip: { tripId: 'FAST1', startDate },
+        stopTimePredictions: [{ stopSequence: 1, stopId: 'A', departure: { delayS } }],
+      }),
+    ).finish();
+
+  it('is not switched off by one far-future event', () => {
+    const overlay = new RealtimeOverlay(timetable);
+    const handle = predictionHandler(overlay, { timeZone: 'Europe/Paris', logger, now });
+    handle(event('29991231', 600));
+    expect(overlay.tripCount).toBe(0);
+    handle(event(DATE, 120));
+    expect(overlay.tripCount).toBe(1);
+    const [first] = planJourneys(
+      timetable,
+      {
+        from: { kind: 'stop', stopId: 'A' },
+        to: { kind: 'stop', stopId: 'B' },
+        serviceDate: DATE,
+        departAt: at('07:50'),
+      },
+      overlay,
+    );
+    expect(first?.legs[0]).toMatchObject({ mode: 'transit', tripId: 'FAST1', realtime: true });
+    expect(first?.departure).toBe(at('08:02'));
   });
 });

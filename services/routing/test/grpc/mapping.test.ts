@@ -98,6 +98,43 @@ describe('PlanJourneyRequest -> domain searches', () => {
     ]);
   });
 
+  it('plans across the night clocks go back, when the instant lies before the service day origin', () => {
+    // Europe/Paris, 2026-10-25: 03:00 CEST -> 02:00 CET, so the 25th's origin (noon - 12 h) is
+    // 01:00 local = 23:00Z and 22:30Z (00:30 local) is 1800 s before it.
+    const paris = {
+      summary: { ...timetable.summary, timeZone: 'Europe/Paris' },
+      servesDate: (date: string) => date >= '20261001' && date <= '20261031',
+    } as unknown as Timetable;
+    const instant = new Date('2026-10-24T22:30:00Z');
+    const departing = toPlanInput(
+      request({ time: { $case: 'departAt', value: instant } }),
+      context({ timetable: paris }),
+    );
+    expect(departing.searches.map((s) => [s.request.serviceDate, s.request.departAt])).toEqual([
+      ['20261025', 0],
+      // The 24th's origin is 00:00 CEST = 22:00Z the day before: 24.5 h earlier.
+      ['20261024', 24.5 * 3600],
+    ]);
+    const arriving = toPlanInput(
+      request({ time: { $case: 'arriveBy', value: instant } }),
+      context({ timetable: paris }),
+    );
+    expect(arriving.searches.map((s) => [s.request.serviceDate, s.request.arriveBy])).toEqual([
+      ['20261024', 24.5 * 3600],
+    ]);
+  });
+
+  it('refuses walking and driving radii that would make the stop-grid scan hang the process', () => {
+    const refused = (partial: Partial<PlanJourneyRequest>) => () => toPlanInput(request(partial), context());
+    expect(refused({ maxWalkDistanceM: 4294967295 })).toThrow(InvalidArgumentError);
+    expect(refused({ maxWalkDistanceM: 4294967295 })).toThrow(/max_walk_distance_m must be at most 5000 m/);
+    expect(refused({ maxWalkDistanceM: 5001 })).toThrow(InvalidArgumentError);
+    expect(
+      refused({ parkAndRide: { enabled: true, requireFreeSpace: true, maxDriveDistanceM: 4294967295 } }),
+    ).toThrow(/max_drive_distance_m/);
+    expect(toPlanInput(request({ maxWalkDistanceM: 5000 }), context()).maxTotalWalkM).toBe(5000);
+  });
+
   it('refuses a day outside the feed with a planning error mapped to OUT_OF_RANGE', () => {
     const outside = () =>
       toPlanInput(
