@@ -345,12 +345,23 @@ up_redis() {
   say redis "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)  127.0.0.1:$REDIS_PORT  ready ($action, $(elapsed_since "$t"))"
 }
 
+# ============================================================================= SUMO
+# The signal service's evaluation harness and its TraCI tests drive Debian's SUMO 1.15 (a
+# simulator, not a server: nothing to start, only to install).
+up_sumo() {
+  local t
+  t=$(now_ms)
+  command -v sumo >/dev/null && command -v netconvert >/dev/null || apt_ensure sumo
+  say sumo "$(sumo --version 2>/dev/null | grep -o 'Version [0-9.]*' | head -n1 | cut -d' ' -f2)  /usr/bin/sumo  ready ($(elapsed_since "$t"))"
+}
+
 # ============================================================================== main
 # Sequential on purpose: on 2 cores the TimescaleDB compile and the Kafka JVM start would
 # just fight each other; Redis first since it is instant.
 up_redis
 up_timescale
 up_kafka
+up_sumo
 
 cat >"$STATE_DIR/env" <<EOF
 KAFKA_BROKERS=$KAFKA_HOST:$KAFKA_PORT

@@ -26,7 +26,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const k8sRoot = join(repoRoot, 'k8s');
 
 const OUR_IMAGE = 'mobility-mesh';
-const BACKENDS = ['avl', 'signal', 'parking', 'routing'] as const;
+const BACKENDS = ['avl', 'signal', 'parking', 'routing', 'archive'] as const;
 const SERVICES = [...BACKENDS, 'mesh'] as const;
 const GRPC_PORT = 50051;
 const HTTP_PORT = 8080;

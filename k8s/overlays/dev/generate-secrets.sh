@@ -12,6 +12,6 @@ write() {
 }
 write mobility-auth.env "MOBILITY_AUTH_SECRET=$(random 32)"
 write timescaledb-superuser.env "POSTGRES_PASSWORD=$(random 24)"
-for service in avl signal parking routing; do
+for service in avl signal parking routing archive; do
   write "$service-database.env" "DATABASE_URL=postgres://$service:$(random 24)@timescaledb:5432/$service"
 done

@@ -10,6 +10,7 @@ import {
   shutdownTelemetry,
   startService,
 } from '@mobility/runtime';
+import type { Clock } from '@mobility/runtime/util';
 import type { MeshConfig } from './config.js';
 import { type StatusServer, startStatusServer } from './status/server.js';
 import type { ServiceEndpoint } from './status/snapshot.js';
@@ -44,10 +45,16 @@ export function selectServices(
  * Boots the selected services on one shared infrastructure, plus the status page, which also checks
  * the services that MESH_REMOTE_SERVICES says run elsewhere.
  */
+export interface MeshOptions {
+  /** The clock every service acts on: the wall clock by default, a scaled one for a simulation. */
+  clock?: Clock;
+}
+
 export async function startMesh(
   config: MeshConfig,
   registry: readonly ServiceDefinition[],
   logger: Logger,
+  options: MeshOptions = {},
 ): Promise<Mesh> {
   const definitions = selectServices(registry, config.MESH_SERVICES);
   const infrastructure = await connectInfrastructure(config, { clientId: 'mesh', logger });
@@ -64,6 +71,7 @@ export async function startMesh(
             host: config.BIND_HOST,
             grpcPort: config.MESH_GRPC_BASE_PORT && config.MESH_GRPC_BASE_PORT + index,
             httpPort: config.MESH_HTTP_BASE_PORT && config.MESH_HTTP_BASE_PORT + index,
+            ...(options.clock ? { clock: options.clock } : {}),
           },
           logger,
         ),

@@ -50,6 +50,24 @@ describe('a misconfigured process stops at start with one clear line', () => {
     expect(stdout).toBe('');
   });
 
+  it('refuses a bad start flag with the usage', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'services/mesh/src/main.ts', '--size', 'huge'],
+      {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^mesh: --size must be one of town, small, medium, large; usage: pnpm start/),
+    ]);
+    expect(result.stdout).toBe('');
+  });
+
   it('never echoes a secret value back', () => {
     const { stderrLines } = startWith({ MOBILITY_AUTH_SECRET: 'hunter2-hunter2' });
     expect(stderrLines.join('\n')).not.toContain('hunter2');

@@ -56,15 +56,16 @@ export const parkingService: ServiceDefinition = {
   consumes: [INGEST_TOPICS.sensors, INGEST_TOPICS.counts, INGEST_TOPICS.snapshots, CHANGED_TOPIC],
   migrationsDir: fileURLToPath(new URL('../migrations/', import.meta.url)),
   accessPolicy: parkingAccessPolicy,
-  create({ bus, db, hotState, grpc, http, audit, logger }) {
+  create({ bus, db, hotState, grpc, http, audit, logger, clock }) {
     const license = openDataLicense();
     const live = createLiveStore(hotState, db);
     const feed = createChangeFeed();
-    const ingest = createIngest({ db, live, bus, logger });
+    const now = () => clock.now();
+    const ingest = createIngest({ db, live, bus, logger, now });
     const forecaster = createFacilityForecaster(db, live);
     grpc.addService(
       ParkingServiceService,
-      createParkingHandlers({ db, live, audit, feed, forecaster, logger }),
+      createParkingHandlers({ db, live, audit, feed, forecaster, logger, now }),
     );
     registerOpenData(http, { db, live, license });
 

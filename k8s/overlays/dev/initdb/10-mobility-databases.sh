@@ -4,7 +4,7 @@
 # each credential is written in exactly one place. Expects postgres://user:password@host:port/db
 # with URL-safe user, password and database names (generate-secrets.sh makes them so).
 set -eu
-for variable in AVL_DATABASE_URL SIGNAL_DATABASE_URL PARKING_DATABASE_URL ROUTING_DATABASE_URL; do
+for variable in AVL_DATABASE_URL SIGNAL_DATABASE_URL PARKING_DATABASE_URL ROUTING_DATABASE_URL ARCHIVE_DATABASE_URL; do
   eval "url=\${$variable}"
   rest=${url#*://}
   credentials=${rest%%@*}

@@ -1,7 +1,7 @@
 import { DLQ_HEADERS, deadLetterTopicFor } from '@mobility/contracts/topics';
 import type { Logger } from '../log/logger.js';
 import { busMetrics } from './metrics.js';
-import type { DeliveredMessage, MessageHandler, OutgoingMessage } from './port.js';
+import type { BatchHandler, DeliveredMessage, MessageHandler, OutgoingMessage } from './port.js';
 import { inConsumerSpan } from './trace-context.js';
 
 /**
@@ -26,6 +26,8 @@ export interface DeliveryPolicy {
   isStopping?: () => boolean;
   /** A client instrumentation already opened the consumer span; do not open a second one. */
   spanAlreadyOpen?: boolean;
+  /** Dead-letter topic when not the group's default `dlq.<group>.v1`. */
+  deadLetterTopic?: string;
 }
 
 export type DeliveryOutcome = 'handled' | 'dead-lettered' | 'abandoned';
@@ -69,7 +71,7 @@ async function attemptDelivery(
       }
     }
   }
-  await policy.publishDeadLetter(deadLetterTopicFor(policy.group), {
+  await policy.publishDeadLetter(policy.deadLetterTopic ?? deadLetterTopicFor(policy.group), {
     key: message.key,
     value: message.value,
     timestamp: message.timestamp,
@@ -89,6 +91,57 @@ async function attemptDelivery(
     'event dead-lettered',
   );
   return 'dead-lettered';
+}
+
+/** How a batch ended: `handled` counts the leading messages that are done (handled or dead-lettered). */
+export interface BatchOutcome {
+  outcome: 'handled' | 'abandoned';
+  handled: number;
+}
+
+/**
+ * One batch: the whole batch through the handler, retried as a single message would be; when it
+ * still fails, each message alone through `deliver`, so a poison message is dead-lettered by itself
+ * and the rest are stored. The handler must therefore be idempotent (at-least-once, as everywhere).
+ */
+export async function deliverBatch(
+  messages: readonly DeliveredMessage[],
+  handler: BatchHandler,
+  policy: DeliveryPolicy,
+): Promise<BatchOutcome> {
+  const first = messages[0];
+  if (!first) return { outcome: 'handled', handled: 0 };
+  if (messages.length === 1) {
+    const outcome = await deliver(first, (one) => handler([one]), policy);
+    return outcome === 'abandoned' ? { outcome, handled: 0 } : { outcome: 'handled', handled: 1 };
+  }
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    const started = performance.now();
+    try {
+      await handler(messages);
+      busMetrics.attempt(first.topic, policy.group, (performance.now() - started) / 1000, false);
+      for (const message of messages) busMetrics.delivered(message.topic, policy.group, 'handled');
+      return { outcome: 'handled', handled: messages.length };
+    } catch (error) {
+      busMetrics.attempt(first.topic, policy.group, (performance.now() - started) / 1000, true);
+      policy.logger.warn(
+        { err: error, topic: first.topic, partition: first.partition, offset: first.offset, attempt },
+        `batch handler failed on ${messages.length} messages`,
+      );
+      if (policy.isStopping?.()) return { outcome: 'abandoned', handled: 0 };
+      if (attempt < policy.maxAttempts) {
+        await sleep(policy.retryBackoffMs * 2 ** (attempt - 1));
+        await policy.keepAlive?.();
+      }
+    }
+  }
+  let handled = 0;
+  for (const message of messages) {
+    const outcome = await deliver(message, (one) => handler([one]), policy);
+    if (outcome === 'abandoned') return { outcome, handled };
+    handled++;
+  }
+  return { outcome: 'handled', handled };
 }
 
 export function describeError(error: unknown): string {

@@ -1,16 +1,20 @@
 import { DEAD_LETTER_DEFAULTS } from '@mobility/contracts/topics';
 import { type Logger, silentLogger } from '../log/logger.js';
-import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
+import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, deliverBatch, sleep } from './delivery.js';
 import { busMetrics } from './metrics.js';
 import { partitionFor } from './partitioner.js';
 import type {
+  BatchHandler,
+  BatchSubscribeOptions,
   DeliveredMessage,
   EventBus,
+  MessageHandler,
   OffsetReset,
   OutgoingMessage,
   SubscribeOptions,
   Subscription,
   TopicInfo,
+  TopicMessages,
   TopicSpec,
 } from './port.js';
 import { Semaphore } from './semaphore.js';
@@ -100,9 +104,23 @@ interface Topic {
   partitions: PartitionLog[];
 }
 
+/** How a member takes its messages: one at a time, or in runs of consecutive messages. */
+type Consumption =
+  | { kind: 'single'; handler: MessageHandler }
+  | { kind: 'batch'; handler: BatchHandler; maxBatchSize: number };
+
+interface MemberOptions {
+  topics: readonly string[];
+  fromBeginning: boolean;
+  maxAttempts: number;
+  retryBackoffMs: number;
+  deadLetterTopic: string;
+  consumption: Consumption;
+}
+
 interface Member {
   id: number;
-  options: Required<Omit<SubscribeOptions, 'fromBeginning'>> & { fromBeginning: boolean };
+  options: MemberOptions;
   stopping: boolean;
   /** Limits how many of this member's partitions run their handler at the same time. */
   slots: Semaphore;
@@ -171,19 +189,44 @@ class EmbeddedBus implements EventBus {
     busMetrics.published(topicName, messages.length);
   }
 
+  async publishBatch(batches: readonly TopicMessages[]): Promise<void> {
+    for (const batch of batches) {
+      if (!this.topics.has(batch.topic))
+        throw new Error(`unknown topic ${batch.topic}: create it with ensureTopics first`);
+    }
+    for (const batch of batches) await this.publish(batch.topic, batch.messages);
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    return this.join(options, { kind: 'single', handler: options.handler });
+  }
+
+  async subscribeBatch(options: BatchSubscribeOptions): Promise<Subscription> {
+    return this.join(options, {
+      kind: 'batch',
+      handler: options.handler,
+      maxBatchSize: options.maxBatchSize ?? 1000,
+    });
+  }
+
+  private async join(
+    options: Omit<SubscribeOptions, 'handler'>,
+    consumption: Consumption,
+  ): Promise<Subscription> {
     this.assertOpen();
+    const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.group);
     // Created up front, as with Kafka, so tools can watch it before anything has failed.
-    await this.ensureTopics([
-      { name: deadLetterTopicFor(options.group), partitions: DEAD_LETTER_DEFAULTS.partitions },
-    ]);
+    await this.ensureTopics([{ name: deadLetterTopic, partitions: DEAD_LETTER_DEFAULTS.partitions }]);
     const group = this.groupNamed(options.group);
     const member: Member = {
       id: this.nextMemberId++,
       options: {
-        ...DELIVERY_DEFAULTS,
-        ...options,
+        topics: options.topics,
         fromBeginning: options.fromBeginning ?? false,
+        maxAttempts: options.maxAttempts ?? DELIVERY_DEFAULTS.maxAttempts,
+        retryBackoffMs: options.retryBackoffMs ?? DELIVERY_DEFAULTS.retryBackoffMs,
+        deadLetterTopic,
+        consumption,
       },
       stopping: false,
       slots: new Semaphore(options.concurrency ?? DELIVERY_DEFAULTS.concurrency),
@@ -311,40 +354,49 @@ class EmbeddedBus implements EventBus {
         await log.signal.wait();
         continue;
       }
-      const message: DeliveredMessage = {
-        topic: topic.name,
-        partition,
-        offset: position,
-        key: stored.key,
-        value: stored.value,
-        headers: { ...stored.headers },
-        timestamp: stored.timestamp,
+      const { consumption } = options;
+      const batchSize = consumption.kind === 'batch' ? consumption.maxBatchSize : 1;
+      const messages: DeliveredMessage[] = [];
+      for (let offset = position; messages.length < batchSize; offset++) {
+        const next = offset === position ? stored : log.read(offset);
+        if (!next) break;
+        messages.push({
+          topic: topic.name,
+          partition,
+          offset,
+          key: next.key,
+          value: next.value,
+          headers: { ...next.headers },
+          timestamp: next.timestamp,
+        });
+      }
+      const policy = {
+        group: group.name,
+        maxAttempts: options.maxAttempts,
+        retryBackoffMs: options.retryBackoffMs,
+        deadLetterTopic: options.deadLetterTopic,
+        logger: this.logger,
+        isStopping: () => !owns(),
+        publishDeadLetter: async (deadLetterTopic: string, deadLetter: OutgoingMessage) => {
+          await this.ensureTopics([{ name: deadLetterTopic, partitions: DEAD_LETTER_DEFAULTS.partitions }]);
+          await this.publish(deadLetterTopic, [deadLetter]);
+        },
       };
-      let outcome: Awaited<ReturnType<typeof deliver>>;
+      let done: { outcome: 'handled' | 'dead-lettered' | 'abandoned'; handled: number };
       try {
-        outcome = await member.slots.run(() =>
-          deliver(message, options.handler, {
-            group: group.name,
-            maxAttempts: options.maxAttempts,
-            retryBackoffMs: options.retryBackoffMs,
-            logger: this.logger,
-            isStopping: () => !owns(),
-            publishDeadLetter: async (deadLetterTopic, deadLetter) => {
-              await this.ensureTopics([
-                { name: deadLetterTopic, partitions: DEAD_LETTER_DEFAULTS.partitions },
-              ]);
-              await this.publish(deadLetterTopic, [deadLetter]);
-            },
-          }),
-        );
+        done = await member.slots.run(async () => {
+          if (consumption.kind === 'batch') return deliverBatch(messages, consumption.handler, policy);
+          const outcome = await deliver(messages[0] as DeliveredMessage, consumption.handler, policy);
+          return { outcome, handled: outcome === 'abandoned' ? 0 : 1 };
+        });
       } catch (error) {
         // Only a failed dead-letter publish lands here: keep the message uncommitted and try again.
         this.logger.error({ err: error, topic: topic.name, partition }, 'delivery failed; retrying message');
         await sleep(1000);
         continue;
       }
-      if (outcome === 'abandoned') return;
-      group.committed.set(key, position + 1);
+      if (done.handled > 0) group.committed.set(key, position + done.handled);
+      if (done.outcome === 'abandoned') return;
     }
   }
 

@@ -3,17 +3,20 @@ import { trace } from '@opentelemetry/api';
 import {
   type Admin,
   type Consumer,
+  type ConsumerRunConfig,
   type IHeaders,
   Kafka,
+  type KafkaMessage,
   type LogEntry,
   logLevel,
   Partitioners,
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
-import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, sleep } from './delivery.js';
+import { DELIVERY_DEFAULTS, deadLetterTopicFor, deliver, deliverBatch, sleep } from './delivery.js';
 import { busMetrics } from './metrics.js';
 import type {
+  BatchSubscribeOptions,
   DeliveredMessage,
   EventBus,
   OffsetReset,
@@ -21,6 +24,7 @@ import type {
   SubscribeOptions,
   Subscription,
   TopicInfo,
+  TopicMessages,
   TopicSpec,
 } from './port.js';
 import { Semaphore } from './semaphore.js';
@@ -131,15 +135,28 @@ class KafkaBus implements EventBus {
       this.producer.send({
         topic,
         acks: -1,
-        messages: messages.map((message) => ({
-          key: message.key,
-          value: Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength),
-          headers: withTraceContext(message.headers),
-          timestamp: String(message.timestamp ?? Date.now()),
-        })),
+        messages: messages.map(toKafkaMessage),
       }),
     );
     busMetrics.published(topic, messages.length);
+  }
+
+  async publishBatch(batches: readonly TopicMessages[]): Promise<void> {
+    const nonEmpty = batches.filter((batch) => batch.messages.length > 0);
+    if (nonEmpty.length === 0) return;
+    for (const batch of nonEmpty) await this.assertTopicExists(batch.topic);
+    // One sendBatch: kafkajs groups it into one produce request per broker, where separate sends
+    // would each wait their turn behind the idempotent producer's single in-flight request.
+    await this.sendSlots.run(() =>
+      this.producer.sendBatch({
+        acks: -1,
+        topicMessages: nonEmpty.map((batch) => ({
+          topic: batch.topic,
+          messages: batch.messages.map(toKafkaMessage),
+        })),
+      }),
+    );
+    for (const batch of nonEmpty) busMetrics.published(batch.topic, batch.messages.length);
   }
 
   /** Fails at once with a clear error, where kafkajs would retry metadata for a missing topic. */
@@ -153,9 +170,84 @@ class KafkaBus implements EventBus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const settings = { ...DELIVERY_DEFAULTS, ...options };
+    return this.startConsumer(options, (stopping) => ({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      autoCommitThreshold: 100,
+      partitionsConsumedConcurrently: settings.concurrency,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        const outcome = await deliver(fromKafkaMessage(topic, partition, message), options.handler, {
+          ...this.deliveryPolicy(options, stopping),
+          keepAlive: heartbeat,
+          spanAlreadyOpen: trace.getActiveSpan() !== undefined,
+        });
+        // Throwing leaves the offset unresolved, so the member that takes over delivers it again.
+        if (outcome === 'abandoned')
+          throw new Error('subscription stopping; message left for the next owner');
+      },
+    }));
+  }
+
+  async subscribeBatch(options: BatchSubscribeOptions): Promise<Subscription> {
+    const settings = { ...DELIVERY_DEFAULTS, ...options };
+    const maxBatchSize = options.maxBatchSize ?? 1000;
+    return this.startConsumer(options, (stopping) => ({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      autoCommitThreshold: 100,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: settings.concurrency,
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
+        const delivered = batch.messages.map((message) =>
+          fromKafkaMessage(batch.topic, batch.partition, message),
+        );
+        for (let start = 0; start < delivered.length; start += maxBatchSize) {
+          if (!isRunning() || isStale()) return;
+          const chunk = delivered.slice(start, start + maxBatchSize);
+          const { outcome, handled } = await deliverBatch(chunk, options.handler, {
+            ...this.deliveryPolicy(options, stopping),
+            keepAlive: heartbeat,
+          });
+          const lastDone = chunk[handled - 1];
+          if (lastDone) resolveOffset(String(lastDone.offset));
+          if (outcome === 'abandoned')
+            throw new Error('subscription stopping; messages left for the next owner');
+          await heartbeat();
+          await commitOffsetsIfNecessary();
+        }
+      },
+    }));
+  }
+
+  private deliveryPolicy(options: Omit<SubscribeOptions, 'handler'>, stopping: () => boolean) {
+    const settings = { ...DELIVERY_DEFAULTS, ...options };
+    return {
+      group: options.group,
+      maxAttempts: settings.maxAttempts,
+      retryBackoffMs: settings.retryBackoffMs,
+      logger: this.options.logger,
+      isStopping: stopping,
+      ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+      publishDeadLetter: (deadLetterTopic: string, deadLetter: OutgoingMessage) =>
+        this.publish(deadLetterTopic, [deadLetter]),
+    };
+  }
+
+  /** Joins the group, runs the consumer with the given handler settings, and waits until it has joined. */
+  private async startConsumer(
+    options: Omit<SubscribeOptions, 'handler'>,
+    runConfig: (stopping: () => boolean) => ConsumerRunConfig,
+  ): Promise<Subscription> {
     await this.ensureTopics([
       {
-        name: deadLetterTopicFor(options.group),
+        name: options.deadLetterTopic ?? deadLetterTopicFor(options.group),
         partitions: DEAD_LETTER_DEFAULTS.partitions,
         retentionMs: RETENTION[DEAD_LETTER_DEFAULTS.retention].retentionMs,
       },
@@ -177,36 +269,7 @@ class KafkaBus implements EventBus {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
-    await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
-      autoCommitThreshold: 100,
-      partitionsConsumedConcurrently: settings.concurrency,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const delivered: DeliveredMessage = {
-          topic,
-          partition,
-          offset: Number(message.offset),
-          key: message.key?.toString() ?? '',
-          value: message.value ?? Buffer.alloc(0),
-          headers: decodeHeaders(message.headers),
-          timestamp: Number(message.timestamp),
-        };
-        const outcome = await deliver(delivered, options.handler, {
-          group: options.group,
-          maxAttempts: settings.maxAttempts,
-          retryBackoffMs: settings.retryBackoffMs,
-          logger: this.options.logger,
-          keepAlive: heartbeat,
-          spanAlreadyOpen: trace.getActiveSpan() !== undefined,
-          isStopping: () => stopping,
-          publishDeadLetter: (deadLetterTopic, deadLetter) => this.publish(deadLetterTopic, [deadLetter]),
-        });
-        // Throwing leaves the offset unresolved, so the member that takes over delivers it again.
-        if (outcome === 'abandoned')
-          throw new Error('subscription stopping; message left for the next owner');
-      },
-    });
+    await consumer.run(runConfig(() => stopping));
     await withTimeout(
       joined,
       this.options.joinTimeoutMs ?? 60_000,
@@ -262,6 +325,27 @@ class KafkaBus implements EventBus {
     await this.producer.disconnect();
     await this.admin.disconnect();
   }
+}
+
+function toKafkaMessage(message: OutgoingMessage) {
+  return {
+    key: message.key,
+    value: Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength),
+    headers: withTraceContext(message.headers),
+    timestamp: String(message.timestamp ?? Date.now()),
+  };
+}
+
+function fromKafkaMessage(topic: string, partition: number, message: KafkaMessage): DeliveredMessage {
+  return {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    key: message.key?.toString() ?? '',
+    value: message.value ?? Buffer.alloc(0),
+    headers: decodeHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {

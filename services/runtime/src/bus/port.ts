@@ -47,6 +47,29 @@ export interface SubscribeOptions {
   retryBackoffMs?: number;
   /** Partitions of this member processed at the same time (default 1). Order holds within each. */
   concurrency?: number;
+  /**
+   * Where messages that keep failing go; default `dlq.<group>.v1`. Set by wrappers that rename
+   * groups (a replay namespace), so the dead letters stay inside the wrapper's namespace.
+   */
+  deadLetterTopic?: string;
+}
+
+/**
+ * Receives consecutive messages of one partition at once, in offset order. Resolving commits all of
+ * them; throwing retries the batch, then each message alone, so only a poison message dead-letters.
+ */
+export type BatchHandler = (messages: readonly DeliveredMessage[]) => Promise<void>;
+
+export interface BatchSubscribeOptions extends Omit<SubscribeOptions, 'handler'> {
+  handler: BatchHandler;
+  /** Most messages handed over in one call (default 1000). */
+  maxBatchSize?: number;
+}
+
+/** Messages for one topic within a multi-topic publish. */
+export interface TopicMessages {
+  topic: string;
+  messages: readonly OutgoingMessage[];
 }
 
 export interface Subscription {
@@ -82,7 +105,17 @@ export interface EventBus {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   /** Resolves once every message is durably appended (acknowledged by all in-sync replicas). */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * Publishes to several topics in one request where the adapter can (Kafka: one produce request
+   * per broker), keeping each key's order as given. Resolves once everything is durably appended.
+   */
+  publishBatch(batches: readonly TopicMessages[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * As subscribe, with the handler taking runs of consecutive messages of a partition: for sinks
+   * that write many rows per round trip (the archive). Same groups, offsets and dead-lettering.
+   */
+  subscribeBatch(options: BatchSubscribeOptions): Promise<Subscription>;
   /**
    * Moves a group's committed offsets on a topic, for replay. The group must have no active
    * members (as Kafka requires); the next member to join reads from there.

@@ -1,3 +1,4 @@
+export * from './event-time-clock.js';
 export * from './infrastructure.js';
 export * from './run.js';
 export type * from './service.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAMESPACE_PATTERN } from '../bus/namespace.js';
 import { ConfigError, env, loadConfig } from '../config/config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { shutdownTelemetry } from '../telemetry/telemetry.js';
@@ -56,6 +57,11 @@ export const serviceEnv = withInfrastructure({
   GRPC_PORT: env.port(50051),
   HTTP_PORT: env.port(8080),
   BIND_HOST: z.string().default('0.0.0.0'),
+  /** Runs the service inside a topic namespace, e.g. `replay.<run-id>` (see startService). */
+  MESH_TOPIC_NAMESPACE: z
+    .string()
+    .regex(NAMESPACE_PATTERN, 'must be dot-separated lower-case kebab-case words, e.g. replay.r1')
+    .optional(),
 });
 
 /** The body of every service's `main.ts`: one service, alone in its process (as in Kubernetes). */
@@ -66,7 +72,12 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   const service = await startService(
     definition,
     infrastructure,
-    { host: config.BIND_HOST, grpcPort: config.GRPC_PORT, httpPort: config.HTTP_PORT },
+    {
+      host: config.BIND_HOST,
+      grpcPort: config.GRPC_PORT,
+      httpPort: config.HTTP_PORT,
+      ...(config.MESH_TOPIC_NAMESPACE ? { namespace: config.MESH_TOPIC_NAMESPACE } : {}),
+    },
     logger,
   );
   stopOnSignals(async () => {

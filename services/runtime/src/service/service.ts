@@ -7,6 +7,7 @@ import type { EventBus } from '../bus/port.js';
 import type { GrpcServer } from '../grpc/server.js';
 import type { HotState } from '../hot-state/index.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock } from '../util/clock.js';
 
 /**
  * What a service of the mesh declares about itself. The runtime does the rest the same way for
@@ -41,6 +42,8 @@ export interface ServiceContext {
   audit: AuditLog;
   /** For HTTP routes: `http.addHook('onRequest', requireRole([...], verifier))`. */
   verifier: TokenVerifier;
+  /** The time to act on: the wall clock, or a simulated one when the mesh runs accelerated. */
+  clock: Clock;
 }
 
 export interface ServiceApp {

@@ -1,10 +1,14 @@
 import Fastify from 'fastify';
 import { createAuditLog } from '../access/audit.js';
 import { createTokenVerifier } from '../access/token.js';
+import { namespacedBus } from '../bus/namespace.js';
+import type { EventBus } from '../bus/port.js';
 import { createGrpcServer } from '../grpc/server.js';
 import type { Logger } from '../log/logger.js';
 import { migrate } from '../storage/migrations.js';
 import { scheduleRetention } from '../storage/retention-schedule.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { createEventTimeClock } from './event-time-clock.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { ServiceDefinition } from './service.js';
 import { busTopicsFor } from './topics.js';
@@ -16,6 +20,23 @@ export interface ServiceOptions {
   httpPort: number;
   /** How often old rows are dropped per each table's retention (default hourly). */
   retentionIntervalMs?: number;
+  /** The clock the service acts on (default: the wall clock; event time in a replay namespace). */
+  clock?: Clock;
+  /**
+   * Runs the service inside a topic namespace (e.g. `replay.<run-id>`, see namespacedBus): its
+   * topics, consumer groups and dead letters are prefixed, and it gets its own schema and hot-state
+   * namespace, so nothing it does touches the live service's data. In a `replay.` namespace the
+   * default clock follows the event time of the replayed inputs.
+   */
+  namespace?: string;
+}
+
+/** Prefix of the namespaces replays publish into. */
+export const REPLAY_NAMESPACE_PREFIX = 'replay.';
+
+/** Schema (and hot-state namespace) of a service inside a topic namespace: `replay_r1_parking`. */
+export function namespacedServiceName(namespace: string, service: string): string {
+  return `${namespace.replace(/[.-]/g, '_')}_${service}`;
 }
 
 export interface RunningService {
@@ -38,9 +59,21 @@ export async function startService(
   options: ServiceOptions,
   parentLogger: Logger,
 ): Promise<RunningService> {
-  const logger = parentLogger.child({ service: definition.name });
-  await infrastructure.bus.ensureTopics(busTopicsFor([...definition.publishes, ...definition.consumes]));
-  const db = await infrastructure.storageFor(definition.name);
+  const { namespace } = options;
+  const logger = parentLogger.child({ service: definition.name, ...(namespace ? { namespace } : {}) });
+  let clock = options.clock ?? systemClock;
+  let bus: EventBus = infrastructure.bus;
+  if (namespace) {
+    const eventTime =
+      !options.clock && namespace.startsWith(REPLAY_NAMESPACE_PREFIX)
+        ? createEventTimeClock(systemClock)
+        : undefined;
+    if (eventTime) clock = eventTime;
+    bus = namespacedBus(infrastructure.bus, namespace, eventTime ? { aroundDelivery: eventTime.during } : {});
+  }
+  const storageName = namespace ? namespacedServiceName(namespace, definition.name) : definition.name;
+  await bus.ensureTopics(busTopicsFor([...definition.publishes, ...definition.consumes]));
+  const db = await infrastructure.storageFor(storageName);
   await migrate(db, {
     service: definition.name,
     ...(definition.migrationsDir ? { dir: definition.migrationsDir } : {}),
@@ -55,13 +88,14 @@ export async function startService(
   const app = await definition.create({
     name: definition.name,
     logger,
-    bus: infrastructure.bus,
+    bus,
     db,
-    hotState: infrastructure.hotStateFor(definition.name),
+    hotState: infrastructure.hotStateFor(storageName),
     grpc,
     http,
     audit: createAuditLog({ db, logger }),
     verifier,
+    clock,
   });
   const grpcPort = await grpc.start({ host: options.host, port: options.grpcPort });
   await http.listen({ host: options.host, port: options.httpPort });
@@ -80,6 +114,8 @@ export async function startService(
       await http.close();
       await app.stop?.();
       await retention.stop();
+      // A namespace view stops only its own leftovers; the shared bus stays up.
+      if (bus !== infrastructure.bus) await bus.close();
       logger.info('service stopped');
     },
   };

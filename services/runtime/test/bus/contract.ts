@@ -262,6 +262,110 @@ export function describeEventBusContract(adapter: string, connect: () => Promise
     it('refuses to publish to a topic that was never created', async () => {
       await expect(bus.publish(unique('missing'), [{ key: 'k', value: encode('x') }])).rejects.toThrow();
     });
+
+    it('publishes to several topics at once, keeping each key in order and the given timestamps', async () => {
+      const topics = [unique('batch-a'), unique('batch-b')] as const;
+      await bus.ensureTopics(topics.map((name) => ({ name, partitions: 3 })));
+      const keys = ['k1', 'k2', 'k3', 'k4'];
+      await bus.publishBatch(
+        topics.map((topic, index) => ({
+          topic,
+          messages: Array.from({ length: 20 }, (_, step) => ({
+            key: keys[step % keys.length] as string,
+            value: encode(`${index}:${step}`),
+            timestamp: 1_700_000_000_000 + step,
+          })),
+        })),
+      );
+      const received: DeliveredMessage[] = [];
+      const subscription = await bus.subscribe({
+        group: uniqueGroup('batch-publish'),
+        topics: [...topics],
+        fromBeginning: true,
+        concurrency: 3,
+        handler: async (message) => {
+          received.push(message);
+        },
+      });
+      await waitFor(() => received.length >= 40, 'both topics');
+      await subscription.stop();
+      for (const [index, topic] of topics.entries()) {
+        for (const key of keys) {
+          const mine = received.filter((m) => m.topic === topic && m.key === key);
+          const steps = Array.from({ length: 20 }, (_, step) => step).filter(
+            (step) => keys[step % keys.length] === key,
+          );
+          expect(mine.map(text)).toEqual(steps.map((step) => `${index}:${step}`));
+          expect(mine.map((m) => m.timestamp)).toEqual(steps.map((step) => 1_700_000_000_000 + step));
+        }
+      }
+      await expect(
+        bus.publishBatch([{ topic: unique('missing-batch'), messages: [{ key: 'k', value: encode('x') }] }]),
+      ).rejects.toThrow();
+    });
+
+    it('hands runs of a partition to a batch handler in order, commits them, and dead-letters only the poison', async () => {
+      const topic = unique('batch-consume');
+      const group = uniqueGroup('batch-consume');
+      await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+      const values = Array.from({ length: 60 }, (_, index) => (index === 17 ? 'poison' : `v${index}`));
+      await bus.publish(
+        topic,
+        values.map((value, index) => ({ key: `key-${index % 5}`, value: encode(value) })),
+      );
+      const handled: DeliveredMessage[] = [];
+      const batchSizes: number[] = [];
+      const subscription = await bus.subscribeBatch({
+        group,
+        topics: [topic],
+        fromBeginning: true,
+        maxBatchSize: 25,
+        maxAttempts: 2,
+        retryBackoffMs: 5,
+        handler: async (messages) => {
+          if (messages.some((message) => text(message) === 'poison')) throw new Error('poison in batch');
+          batchSizes.push(messages.length);
+          handled.push(...messages);
+        },
+      });
+      await waitFor(() => handled.length >= 59, 'every good message');
+      await subscription.stop();
+
+      expect(new Set(handled.map(text)).size).toBe(59);
+      expect(handled.map(text)).not.toContain('poison');
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+      expect(Math.max(...batchSizes)).toBeLessThanOrEqual(25);
+      for (const partition of [0, 1]) {
+        const offsets = handled.filter((m) => m.partition === partition).map((m) => m.offset);
+        expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      }
+      const deadLetters: DeliveredMessage[] = [];
+      const watcher = await bus.subscribe({
+        group: uniqueGroup('batch-dlq-watch'),
+        topics: [deadLetterTopicFor(group)],
+        fromBeginning: true,
+        handler: async (message) => {
+          deadLetters.push(message);
+        },
+      });
+      await waitFor(() => deadLetters.length >= 1, 'the dead letter');
+      await watcher.stop();
+      expect(deadLetters.map(text)).toEqual(['poison']);
+
+      // Everything was committed: a new member of the group gets nothing old.
+      await bus.publish(topic, [{ key: 'key-0', value: encode('after') }]);
+      const later: string[] = [];
+      const again = await bus.subscribeBatch({
+        group,
+        topics: [topic],
+        handler: async (messages) => {
+          later.push(...messages.map(text));
+        },
+      });
+      await waitFor(() => later.length >= 1, 'the message published after the restart');
+      await again.stop();
+      expect(later).toEqual(['after']);
+    });
   });
 }
 

@@ -470,6 +470,13 @@ export interface RawVehiclePing {
   source: PingSource;
   /** Identifier of the record in the source (message id, feed entity id), for tracing back. */
   sourceRecordId: string;
+  /** Service day of the reported trip "YYYYMMDD" (GTFS-rt TripDescriptor.start_date); may be empty. */
+  reportedStartDate: string;
+  /**
+   * Scheduled start "HH:MM:SS" of the reported trip (GTFS-rt TripDescriptor.start_time), needed to
+   * tell runs of a frequency-based trip apart; may be empty.
+   */
+  reportedStartTime: string;
 }
 
 /** A vehicle position matched to trip, block and shape. Topic avl.position-matched.v1, key vehicle_id. */
@@ -691,6 +698,8 @@ function createBaseRawVehiclePing(): RawVehiclePing {
     occupancyStatus: 0,
     source: 0,
     sourceRecordId: "",
+    reportedStartDate: "",
+    reportedStartTime: "",
   };
 }
 
@@ -743,6 +752,12 @@ export const RawVehiclePing: MessageFns<RawVehiclePing> = {
     }
     if (message.sourceRecordId !== "") {
       writer.uint32(130).string(message.sourceRecordId);
+    }
+    if (message.reportedStartDate !== "") {
+      writer.uint32(138).string(message.reportedStartDate);
+    }
+    if (message.reportedStartTime !== "") {
+      writer.uint32(146).string(message.reportedStartTime);
     }
     return writer;
   },
@@ -888,6 +903,22 @@ export const RawVehiclePing: MessageFns<RawVehiclePing> = {
             message.sourceRecordId = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reportedStartDate = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.reportedStartTime = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -970,6 +1001,16 @@ export const RawVehiclePing: MessageFns<RawVehiclePing> = {
         : isSet(object.source_record_id)
         ? globalThis.String(object.source_record_id)
         : "",
+      reportedStartDate: isSet(object.reportedStartDate)
+        ? globalThis.String(object.reportedStartDate)
+        : isSet(object.reported_start_date)
+        ? globalThis.String(object.reported_start_date)
+        : "",
+      reportedStartTime: isSet(object.reportedStartTime)
+        ? globalThis.String(object.reportedStartTime)
+        : isSet(object.reported_start_time)
+        ? globalThis.String(object.reported_start_time)
+        : "",
     };
   },
 
@@ -1023,6 +1064,12 @@ export const RawVehiclePing: MessageFns<RawVehiclePing> = {
     if (message.sourceRecordId !== "") {
       obj.sourceRecordId = message.sourceRecordId;
     }
+    if (message.reportedStartDate !== "") {
+      obj.reportedStartDate = message.reportedStartDate;
+    }
+    if (message.reportedStartTime !== "") {
+      obj.reportedStartTime = message.reportedStartTime;
+    }
     return obj;
   },
 
@@ -1049,6 +1096,8 @@ export const RawVehiclePing: MessageFns<RawVehiclePing> = {
     message.occupancyStatus = object.occupancyStatus ?? 0;
     message.source = object.source ?? 0;
     message.sourceRecordId = object.sourceRecordId ?? "";
+    message.reportedStartDate = object.reportedStartDate ?? "";
+    message.reportedStartTime = object.reportedStartTime ?? "";
     return message;
   },
 };

@@ -414,7 +414,18 @@ export interface PhaseChanged {
    * The decision behind it: strategy, compared pressures/scores per candidate phase, constraints
    * (min green, pedestrian clearance) that bound it. Absent for pure clearance steps.
    */
-  explanation?: Explanation | undefined;
+  explanation?:
+    | Explanation
+    | undefined;
+  /**
+   * Stage (set of signal groups green together) of a stage-based controller: the stage now green,
+   * or the stage being left during yellow and red clearance.
+   */
+  stageId: string;
+  /** Stage being changed to during yellow and red clearance; empty in green. */
+  nextStageId: string;
+  /** Signal-group ids of phase_numbers, in the same order (phase_number = group index + 1). */
+  signalGroupIds: string[];
 }
 
 /**
@@ -767,6 +778,9 @@ function createBasePhaseChanged(): PhaseChanged {
     mode: 0,
     cause: 0,
     explanation: undefined,
+    stageId: "",
+    nextStageId: "",
+    signalGroupIds: [],
   };
 }
 
@@ -818,6 +832,15 @@ export const PhaseChanged: MessageFns<PhaseChanged> = {
     }
     if (message.explanation !== undefined) {
       Explanation.encode(message.explanation, writer.uint32(106).fork()).join();
+    }
+    if (message.stageId !== "") {
+      writer.uint32(114).string(message.stageId);
+    }
+    if (message.nextStageId !== "") {
+      writer.uint32(122).string(message.nextStageId);
+    }
+    for (const v of message.signalGroupIds) {
+      writer.uint32(130).string(v!);
     }
     return writer;
   },
@@ -959,6 +982,30 @@ export const PhaseChanged: MessageFns<PhaseChanged> = {
             message.explanation = Explanation.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.stageId = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.nextStageId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.signalGroupIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1018,6 +1065,21 @@ export const PhaseChanged: MessageFns<PhaseChanged> = {
       mode: isSet(object.mode) ? controlModeFromJSON(object.mode) : 0,
       cause: isSet(object.cause) ? phaseChangeCauseFromJSON(object.cause) : 0,
       explanation: isSet(object.explanation) ? Explanation.fromJSON(object.explanation) : undefined,
+      stageId: isSet(object.stageId)
+        ? globalThis.String(object.stageId)
+        : isSet(object.stage_id)
+        ? globalThis.String(object.stage_id)
+        : "",
+      nextStageId: isSet(object.nextStageId)
+        ? globalThis.String(object.nextStageId)
+        : isSet(object.next_stage_id)
+        ? globalThis.String(object.next_stage_id)
+        : "",
+      signalGroupIds: globalThis.Array.isArray(object?.signalGroupIds)
+        ? object.signalGroupIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.signal_group_ids)
+        ? object.signal_group_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1062,6 +1124,15 @@ export const PhaseChanged: MessageFns<PhaseChanged> = {
     if (message.explanation !== undefined) {
       obj.explanation = Explanation.toJSON(message.explanation);
     }
+    if (message.stageId !== "") {
+      obj.stageId = message.stageId;
+    }
+    if (message.nextStageId !== "") {
+      obj.nextStageId = message.nextStageId;
+    }
+    if (message.signalGroupIds?.length) {
+      obj.signalGroupIds = message.signalGroupIds;
+    }
     return obj;
   },
 
@@ -1089,6 +1160,9 @@ export const PhaseChanged: MessageFns<PhaseChanged> = {
     message.explanation = (object.explanation !== undefined && object.explanation !== null)
       ? Explanation.fromPartial(object.explanation)
       : undefined;
+    message.stageId = object.stageId ?? "";
+    message.nextStageId = object.nextStageId ?? "";
+    message.signalGroupIds = object.signalGroupIds?.map((e) => e) || [];
     return message;
   },
 };

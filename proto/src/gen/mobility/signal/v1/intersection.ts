@@ -420,6 +420,18 @@ export interface Intersection {
   corridorId: string;
   /** IANA time zone of the controller's local time, e.g. "Europe/Berlin". */
   timeZone: string;
+  /** Stages of a stage-based controller (signal groups green together), in plan order. */
+  stages: Stage[];
+}
+
+/** A stage: signal groups (phases) that are green together. */
+export interface Stage {
+  /** Stage id, unique per intersection. */
+  stageId: string;
+  /** Display name, e.g. "North-south through". */
+  name: string;
+  /** Phases (signal groups) green in the stage. */
+  phaseNumbers: number[];
 }
 
 /** What an operator override does. */
@@ -448,6 +460,8 @@ export interface OverrideAction {
 export interface HoldPhases {
   /** NEMA phase numbers, compatible (non-conflicting). */
   phaseNumbers: number[];
+  /** The stage to hold, by id, for stage-based controllers; takes precedence over phase_numbers. */
+  stageId: string;
 }
 
 /** An active operator override. */
@@ -496,6 +510,10 @@ export interface IntersectionStatus {
     | undefined;
   /** Detector ids under an active alarm. */
   alarmedDetectorIds: string[];
+  /** Stage currently green (or being left during a change), for stage-based controllers. */
+  stageId: string;
+  /** Control strategy deciding the timing now (fixed, webster, max-pressure, adaptive). */
+  strategy: string;
 }
 
 function createBaseDetector(): Detector {
@@ -1371,6 +1389,7 @@ function createBaseIntersection(): Intersection {
     plans: [],
     corridorId: "",
     timeZone: "",
+    stages: [],
   };
 }
 
@@ -1402,6 +1421,9 @@ export const Intersection: MessageFns<Intersection> = {
     }
     if (message.timeZone !== "") {
       writer.uint32(74).string(message.timeZone);
+    }
+    for (const v of message.stages) {
+      Stage.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1491,6 +1513,14 @@ export const Intersection: MessageFns<Intersection> = {
             message.timeZone = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.stages.push(Stage.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1532,6 +1562,7 @@ export const Intersection: MessageFns<Intersection> = {
         : isSet(object.time_zone)
         ? globalThis.String(object.time_zone)
         : "",
+      stages: globalThis.Array.isArray(object?.stages) ? object.stages.map((e: any) => Stage.fromJSON(e)) : [],
     };
   },
 
@@ -1564,6 +1595,9 @@ export const Intersection: MessageFns<Intersection> = {
     if (message.timeZone !== "") {
       obj.timeZone = message.timeZone;
     }
+    if (message.stages?.length) {
+      obj.stages = message.stages.map((e) => Stage.toJSON(e));
+    }
     return obj;
   },
 
@@ -1583,6 +1617,130 @@ export const Intersection: MessageFns<Intersection> = {
     message.plans = object.plans?.map((e) => TimingPlan.fromPartial(e)) || [];
     message.corridorId = object.corridorId ?? "";
     message.timeZone = object.timeZone ?? "";
+    message.stages = object.stages?.map((e) => Stage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStage(): Stage {
+  return { stageId: "", name: "", phaseNumbers: [] };
+}
+
+export const Stage: MessageFns<Stage> = {
+  encode(message: Stage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stageId !== "") {
+      writer.uint32(10).string(message.stageId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.phaseNumbers.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.phaseNumbers) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Stage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.phaseNumbers.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.phaseNumbers.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Stage {
+    return {
+      stageId: isSet(object.stageId)
+        ? globalThis.String(object.stageId)
+        : isSet(object.stage_id)
+        ? globalThis.String(object.stage_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      phaseNumbers: globalThis.Array.isArray(object?.phaseNumbers)
+        ? object.phaseNumbers.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.phase_numbers)
+        ? object.phase_numbers.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Stage): unknown {
+    const obj: any = {};
+    if (message.stageId !== "") {
+      obj.stageId = message.stageId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.phaseNumbers?.length) {
+      obj.phaseNumbers = message.phaseNumbers.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Stage>, I>>(base?: I): Stage {
+    return Stage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Stage>, I>>(object: I): Stage {
+    const message = createBaseStage();
+    message.stageId = object.stageId ?? "";
+    message.name = object.name ?? "";
+    message.phaseNumbers = object.phaseNumbers?.map((e) => e) || [];
     return message;
   },
 };
@@ -1735,7 +1893,7 @@ export const OverrideAction: MessageFns<OverrideAction> = {
 };
 
 function createBaseHoldPhases(): HoldPhases {
-  return { phaseNumbers: [] };
+  return { phaseNumbers: [], stageId: "" };
 }
 
 export const HoldPhases: MessageFns<HoldPhases> = {
@@ -1746,6 +1904,9 @@ export const HoldPhases: MessageFns<HoldPhases> = {
         writer.uint32(v);
       }
       writer.join();
+    }
+    if (message.stageId !== "") {
+      writer.uint32(18).string(message.stageId);
     }
     return writer;
   },
@@ -1781,6 +1942,14 @@ export const HoldPhases: MessageFns<HoldPhases> = {
 
             break;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stageId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1800,6 +1969,11 @@ export const HoldPhases: MessageFns<HoldPhases> = {
         : globalThis.Array.isArray(object?.phase_numbers)
         ? object.phase_numbers.map((e: any) => globalThis.Number(e))
         : [],
+      stageId: isSet(object.stageId)
+        ? globalThis.String(object.stageId)
+        : isSet(object.stage_id)
+        ? globalThis.String(object.stage_id)
+        : "",
     };
   },
 
@@ -1807,6 +1981,9 @@ export const HoldPhases: MessageFns<HoldPhases> = {
     const obj: any = {};
     if (message.phaseNumbers?.length) {
       obj.phaseNumbers = message.phaseNumbers.map((e) => Math.round(e));
+    }
+    if (message.stageId !== "") {
+      obj.stageId = message.stageId;
     }
     return obj;
   },
@@ -1817,6 +1994,7 @@ export const HoldPhases: MessageFns<HoldPhases> = {
   fromPartial<I extends Exact<DeepPartial<HoldPhases>, I>>(object: I): HoldPhases {
     const message = createBaseHoldPhases();
     message.phaseNumbers = object.phaseNumbers?.map((e) => e) || [];
+    message.stageId = object.stageId ?? "";
     return message;
   },
 };
@@ -1981,6 +2159,8 @@ function createBaseIntersectionStatus(): IntersectionStatus {
     override: undefined,
     lastUpdateAt: undefined,
     alarmedDetectorIds: [],
+    stageId: "",
+    strategy: "",
   };
 }
 
@@ -2016,6 +2196,12 @@ export const IntersectionStatus: MessageFns<IntersectionStatus> = {
     }
     for (const v of message.alarmedDetectorIds) {
       writer.uint32(74).string(v!);
+    }
+    if (message.stageId !== "") {
+      writer.uint32(82).string(message.stageId);
+    }
+    if (message.strategy !== "") {
+      writer.uint32(90).string(message.strategy);
     }
     return writer;
   },
@@ -2115,6 +2301,22 @@ export const IntersectionStatus: MessageFns<IntersectionStatus> = {
             message.alarmedDetectorIds.push(reader.string());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.stageId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.strategy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2162,6 +2364,12 @@ export const IntersectionStatus: MessageFns<IntersectionStatus> = {
         : globalThis.Array.isArray(object?.alarmed_detector_ids)
         ? object.alarmed_detector_ids.map((e: any) => globalThis.String(e))
         : [],
+      stageId: isSet(object.stageId)
+        ? globalThis.String(object.stageId)
+        : isSet(object.stage_id)
+        ? globalThis.String(object.stage_id)
+        : "",
+      strategy: isSet(object.strategy) ? globalThis.String(object.strategy) : "",
     };
   },
 
@@ -2194,6 +2402,12 @@ export const IntersectionStatus: MessageFns<IntersectionStatus> = {
     if (message.alarmedDetectorIds?.length) {
       obj.alarmedDetectorIds = message.alarmedDetectorIds;
     }
+    if (message.stageId !== "") {
+      obj.stageId = message.stageId;
+    }
+    if (message.strategy !== "") {
+      obj.strategy = message.strategy;
+    }
     return obj;
   },
 
@@ -2213,6 +2427,8 @@ export const IntersectionStatus: MessageFns<IntersectionStatus> = {
       : undefined;
     message.lastUpdateAt = object.lastUpdateAt ?? undefined;
     message.alarmedDetectorIds = object.alarmedDetectorIds?.map((e) => e) || [];
+    message.stageId = object.stageId ?? "";
+    message.strategy = object.strategy ?? "";
     return message;
   },
 };

@@ -1,0 +1,3 @@
+export { replayBenchCommand } from './bench.js';
+export { kpiCommand } from './kpi.js';
+export { replayCommand } from './replay.js';

@@ -1,0 +1,2 @@
+export { avlBenchCommand, percentile } from './command.js';
+export { rawPingOfTrace } from './trace.js';

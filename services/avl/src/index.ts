@@ -1,0 +1,8 @@
+export {
+  type AvlOptions,
+  avlAccessPolicy,
+  avlOptionsFromEnv,
+  avlService,
+  createAvlService,
+  INGEST_GROUP,
+} from './service.js';

@@ -1,0 +1,1 @@
+export { cityBenchCommand } from './command.js';
