@@ -14,8 +14,6 @@ import {
 import {
   connectInfrastructure,
   createClient,
-  type DeliveredMessage,
-  type EventBus,
   type Infrastructure,
   issueToken,
   type Logger,
@@ -25,8 +23,11 @@ import {
   startService,
   withInfrastructure,
 } from '@mobility/runtime';
+import { waitFor as waitForValue } from '@mobility/runtime/testing';
 import type { Pool } from 'pg';
 import { archiveService } from '../../src/service.js';
+
+export { collectMessages as collect } from '@mobility/runtime/testing';
 
 export const TEST_SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
@@ -110,38 +111,6 @@ export function watch(client: ArchiveServiceClient, runId: string): Promise<Watc
   });
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Collects what arrives on topics of a bus (or a namespaced view of it) through a throw-away group. */
-export async function collect(
-  bus: EventBus,
-  topics: string[],
-  group: string,
-): Promise<{ messages: DeliveredMessage[]; stop(): Promise<void> }> {
-  const messages: DeliveredMessage[] = [];
-  const subscription = await bus.subscribe({
-    group,
-    topics,
-    fromBeginning: true,
-    handler: async (message) => {
-      messages.push(message);
-    },
-  });
-  return { messages, stop: () => subscription.stop() };
-}
-
 export async function archivedCount(db: Pool, topics?: readonly string[]): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
     'SELECT count(*) AS n FROM archived_events WHERE $1::text[] IS NULL OR topic = ANY($1::text[])',
@@ -149,3 +118,10 @@ export async function archivedCount(db: Pool, topics?: readonly string[]): Promi
   );
   return Number(rows[0]?.n ?? 0);
 }
+
+/** Polls until `probe` gives a value; archive runs wait longer by default. */
+export const waitFor = <T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> => waitForValue(probe, what, timeoutMs);

@@ -10,7 +10,6 @@ import {
   connectInfrastructure,
   createClient,
   createManualClock,
-  type DeliveredMessage,
   type Infrastructure,
   issueToken,
   type Logger,
@@ -21,28 +20,11 @@ import {
   startService,
   withInfrastructure,
 } from '@mobility/runtime';
+import { collectMessages } from '@mobility/runtime/testing';
 import { strToU8, zipSync } from 'fflate';
 import { type AvlOptions, createAvlService } from '../../src/service.js';
 
-/** Every log call, flattened to text, so a test can prove something never reached a log line. */
-export function recordingLogger(lines: string[]): Logger {
-  const logger: unknown = new Proxy(
-    {},
-    {
-      get(_target, property) {
-        if (property === 'child') return () => logger;
-        if (property === 'level') return 'trace';
-        if (property === 'isLevelEnabled') return () => true;
-        return (...args: unknown[]) => {
-          lines.push(
-            JSON.stringify(args, (_key, value) => (typeof value === 'bigint' ? String(value) : value)),
-          );
-        };
-      },
-    },
-  );
-  return logger as Logger;
-}
+export { recordingLogger, waitFor } from '@mobility/runtime/testing';
 
 /**
  * A small feed on a straight street in Washington: route R1, stops A..D about 800 m apart, two
@@ -205,20 +187,6 @@ export function call<Req, Res>(
   });
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Publishes until `visible` holds (a consumer group may still be joining when a test starts). */
 export async function publishUntil(
   publish: () => Promise<void>,
@@ -238,20 +206,6 @@ export async function publishUntil(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Collects what arrives on topics through a throw-away consumer group. */
-export async function collect(
-  infrastructure: Infrastructure,
-  topics: string[],
-  group: string,
-): Promise<{ messages: DeliveredMessage[]; stop(): Promise<void> }> {
-  const messages: DeliveredMessage[] = [];
-  const subscription = await infrastructure.bus.subscribe({
-    group,
-    topics,
-    fromBeginning: true,
-    handler: async (message) => {
-      messages.push(message);
-    },
-  });
-  return { messages, stop: () => subscription.stop() };
-}
+/** Collects what arrives on topics of the harness's bus through a throw-away consumer group. */
+export const collect = (infrastructure: Infrastructure, topics: string[], group: string) =>
+  collectMessages(infrastructure.bus, topics, group);

@@ -24,7 +24,6 @@ import { durationFromMs } from '@mobility/contracts/wkt';
 import {
   connectInfrastructure,
   createClient,
-  type DeliveredMessage,
   type Infrastructure,
   issueToken,
   type Logger,
@@ -34,27 +33,10 @@ import {
   startService,
   withInfrastructure,
 } from '@mobility/runtime';
+import { collectMessages } from '@mobility/runtime/testing';
 import { parkingService } from '../../src/service.js';
 
-/** Every log call, flattened to text, so a test can prove something never reached a log line. */
-export function recordingLogger(lines: string[]): Logger {
-  const logger: unknown = new Proxy(
-    {},
-    {
-      get(_target, property) {
-        if (property === 'child') return () => logger;
-        if (property === 'level') return 'trace';
-        if (property === 'isLevelEnabled') return () => true;
-        return (...args: unknown[]) => {
-          lines.push(
-            JSON.stringify(args, (_key, value) => (typeof value === 'bigint' ? String(value) : value)),
-          );
-        };
-      },
-    },
-  );
-  return logger as Logger;
-}
+export { recordingLogger, waitFor } from '@mobility/runtime/testing';
 
 export interface ParkingHarness {
   infrastructure: Infrastructure;
@@ -128,38 +110,6 @@ export function call<M extends UnaryMethod>(
   });
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Collects what arrives on topics through a throw-away consumer group. */
-export async function collect(
-  infrastructure: Infrastructure,
-  topics: string[],
-  group: string,
-): Promise<{ messages: DeliveredMessage[]; stop(): Promise<void> }> {
-  const messages: DeliveredMessage[] = [];
-  const subscription = await infrastructure.bus.subscribe({
-    group,
-    topics,
-    fromBeginning: true,
-    handler: async (message) => {
-      messages.push(message);
-    },
-  });
-  return { messages, stop: () => subscription.stop() };
-}
-
 export const money = (currencyCode: string, amountMinor: number) => ({ currencyCode, amountMinor });
 
 /** A garage near Birmingham New Street with accessible and EV bays and a stepped tariff. */
@@ -185,3 +135,7 @@ export function garage(facilityId: string, overrides: Partial<Facility> = {}): F
     ...overrides,
   });
 }
+
+/** Collects what arrives on topics of the harness's bus through a throw-away consumer group. */
+export const collect = (infrastructure: Infrastructure, topics: string[], group: string) =>
+  collectMessages(infrastructure.bus, topics, group);

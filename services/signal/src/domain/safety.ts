@@ -184,8 +184,11 @@ export function createSignalMonitor(model: IntersectionModel): SignalMonitor {
       for (const group of groups) {
         const next = state.colours[group.id] ?? 'red';
         if (colour.get(group.id) !== next) {
+          // The first state shown is the established one the guard starts from (its initial
+          // stage): a group red in it has long been cleared; one green in it starts its green now.
+          const firstSeen = !colour.has(group.id);
           colour.set(group.id, next);
-          since.set(group.id, nowS);
+          since.set(group.id, firstSeen && next === 'red' ? Number.NEGATIVE_INFINITY : nowS);
         }
       }
       for (const group of groups) {

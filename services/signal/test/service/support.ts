@@ -21,7 +21,6 @@ import {
   connectInfrastructure,
   createClient,
   createManualClock,
-  type DeliveredMessage,
   type Infrastructure,
   issueToken,
   type Logger,
@@ -33,7 +32,10 @@ import {
   startService,
   withInfrastructure,
 } from '@mobility/runtime';
+import { collectMessages } from '@mobility/runtime/testing';
 import { createSignalService, type SignalServiceOptions } from '../../src/service.js';
+
+export { waitFor } from '@mobility/runtime/testing';
 
 export const EXAMPLE_CONFIG = fileURLToPath(
   new URL('../../config/example-intersections.yaml', import.meta.url),
@@ -136,38 +138,6 @@ export function streamPhaseChanges(
   return { received, stream };
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Collects what arrives on topics through a throw-away consumer group. */
-export async function collect(
-  infrastructure: Infrastructure,
-  topics: string[],
-  group: string,
-): Promise<{ messages: DeliveredMessage[]; stop(): Promise<void> }> {
-  const messages: DeliveredMessage[] = [];
-  const subscription = await infrastructure.bus.subscribe({
-    group,
-    topics,
-    fromBeginning: true,
-    handler: async (message) => {
-      messages.push(message);
-    },
-  });
-  return { messages, stop: () => subscription.stop() };
-}
-
 /** Moves the manual clock forward second by second, giving the control loop time to catch up. */
 export async function advance(harness: SignalHarness, seconds: number, stepS = 5): Promise<void> {
   for (let done = 0; done < seconds; done += stepS) {
@@ -230,3 +200,7 @@ export function matchedBus(
     }),
   ).finish();
 }
+
+/** Collects what arrives on topics of the harness's bus through a throw-away consumer group. */
+export const collect = (infrastructure: Infrastructure, topics: string[], group: string) =>
+  collectMessages(infrastructure.bus, topics, group);
